@@ -1,0 +1,1 @@
+"""The runtime every Authmesh service shares, written once."""

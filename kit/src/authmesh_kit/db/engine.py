@@ -1,0 +1,25 @@
+"""The async SQLAlchemy engine of a service: its own role, its own schema, a small pool."""
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def asyncpg_url(url: str) -> str:
+    """Accepts the plain `postgresql://` form operators write and selects the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("the database URL must start with postgresql://")
+
+
+def create_engine(url: str, schema: str, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
+    return create_async_engine(
+        asyncpg_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=1800,
+        connect_args={
+            "server_settings": {"search_path": schema, "application_name": f"authmesh-{schema}"},
+            "timeout": 5,
+            "command_timeout": 10,
+        },
+    )

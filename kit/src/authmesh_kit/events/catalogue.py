@@ -1,0 +1,36 @@
+"""The catalogue of every event type and its payload message (DESIGN §3).
+
+A changed payload is a new type with the next version; types are never reused.
+"""
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from authmesh.identity.v1 import identity_pb2
+from authmesh.session.v1 import session_pb2
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # auth.<service>.<entity>.<verb>, past tense
+    version: int
+    payload: type[Message]
+
+    @property
+    def type(self) -> str:
+        return f"{self.name}.v{self.version}"
+
+    @property
+    def producer(self) -> str:
+        return self.name.split(".")[1]
+
+
+USER_CREATED = EventType("auth.identity.user.created", 1, identity_pb2.UserCreated)
+SIGN_IN_FAILED = EventType("auth.identity.sign_in.failed", 1, identity_pb2.SignInFailed)
+SESSION_CREATED = EventType("auth.session.session.created", 1, session_pb2.SessionCreated)
+SESSION_REVOKED = EventType("auth.session.session.revoked", 1, session_pb2.SessionRevoked)
+
+CATALOGUE: dict[str, EventType] = {
+    event.type: event for event in (USER_CREATED, SIGN_IN_FAILED, SESSION_CREATED, SESSION_REVOKED)
+}

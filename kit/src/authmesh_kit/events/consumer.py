@@ -1,0 +1,143 @@
+"""A durable, explicitly acking, idempotent JetStream consumer.
+
+The handler runs in a database transaction together with the insert of the event id into the
+service's `processed_events` table: an event delivered twice is applied once, and it is acked
+only after that transaction committed. A failing handler gets the message redelivered later.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import nats.errors
+import nats.js.errors
+import structlog
+from alembic.operations import Operations
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.names import durable_name
+from authmesh_kit.events.nats_link import NatsLink
+from authmesh_kit.observability.metrics import CONSUMER_LAG, EVENT_DELIVERY_SECONDS, EVENTS_CONSUMED
+from authmesh_kit.observability.tracing import context_from_traceparent
+
+log = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+
+_FETCH_BATCH = 100
+_RETRY_DELAY_S = 2.0
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    return Table(
+        "processed_events",
+        metadata,
+        Column("event_id", Text, primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_processed_events_table(op: Operations, schema: str) -> None:
+    op.create_table(
+        "processed_events",
+        Column("event_id", Text, primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        schema=schema,
+    )
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        namespace: str,
+        stream: str,
+        filter_subject: str,
+        nats: NatsLink,
+        engine: AsyncEngine,
+        processed: Table,
+        handler: Handler,
+    ) -> None:
+        self._name = name
+        self._durable = durable_name(namespace, name)
+        self._stream = stream
+        self._filter = filter_subject
+        self._nats = nats
+        self._engine = engine
+        self._processed = processed
+        self._handler = handler
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - NATS away or stream missing: retry
+                log.warning("consumer paused", consumer=self._name, error=str(exc) or repr(exc))
+                await asyncio.sleep(_RETRY_DELAY_S)
+
+    async def _consume(self) -> None:
+        js = await self._nats.jetstream()
+        subscription = await js.pull_subscribe(
+            self._filter,
+            durable=self._durable,
+            stream=self._stream,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=30,
+                max_ack_pending=1000,
+            ),
+        )
+        while True:
+            try:
+                messages = await subscription.fetch(_FETCH_BATCH, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue
+            for message in messages:
+                await self._handle(message)
+            pending = messages[-1].metadata.num_pending if messages else 0
+            CONSUMER_LAG.labels(self._name).set(pending)
+
+    async def _handle(self, message: nats.aio.msg.Msg) -> None:
+        envelope = Envelope()
+        try:
+            envelope.ParseFromString(message.data)
+        except Exception:  # noqa: BLE001 - a malformed message can never succeed: drop it
+            log.error("undecodable event dropped", consumer=self._name, subject=message.subject)
+            EVENTS_CONSUMED.labels(self._name, "undecodable").inc()
+            await message.term()
+            return
+        context = context_from_traceparent(envelope.traceparent)
+        with tracer.start_as_current_span(f"consume {envelope.type}", context=context):
+            try:
+                async with self._engine.begin() as conn:
+                    inserted = await conn.execute(
+                        insert(self._processed)
+                        .values(event_id=envelope.id)
+                        .on_conflict_do_nothing()
+                        .returning(self._processed.c.event_id)
+                    )
+                    if inserted.first() is not None:
+                        await self._handler(conn, envelope)
+                        result = "handled"
+                    else:
+                        result = "duplicate"
+            except Exception:
+                log.exception("event handler failed", consumer=self._name, event_id=envelope.id)
+                EVENTS_CONSUMED.labels(self._name, "failed").inc()
+                await message.nak(delay=_RETRY_DELAY_S)
+                return
+        await message.ack()
+        EVENTS_CONSUMED.labels(self._name, result).inc()
+        EVENT_DELIVERY_SECONDS.labels(self._name).observe(
+            max(0.0, time.time() - envelope.occurred_at.ToSeconds())
+        )

@@ -1,0 +1,147 @@
+"""The transactional outbox (DESIGN §3): events are rows written in the same transaction as the
+state they describe, and a relay in the service's own process publishes them to JetStream.
+
+Publishing happens before the row is deleted, in one transaction that holds the row lock: if the
+relay dies in between, the row is published again with the same `Nats-Msg-Id`, which JetStream
+de-duplicates, and consumers are idempotent by event id anyway. Nothing is lost.
+"""
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+import structlog
+from alembic.operations import Operations
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, Text, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.names import event_subject
+from authmesh_kit.events.nats_link import NatsLink
+from authmesh_kit.observability.metrics import OUTBOX_BACKLOG_AGE, OUTBOX_PUBLISHED
+
+log = structlog.get_logger(__name__)
+
+_BATCH = 200
+_POLL_INTERVAL_S = 1.0
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Text, primary_key=True),
+        Column("subject", Text, nullable=False),
+        Column("envelope", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_outbox_table(op: Operations, schema: str) -> None:
+    """For a service's first migration: the same table `outbox_table` describes."""
+    op.create_table(
+        "outbox",
+        Column("id", Text, primary_key=True),
+        Column("subject", Text, nullable=False),
+        Column("envelope", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        schema=schema,
+    )
+    op.create_index("outbox_created_at", "outbox", ["created_at"], schema=schema)
+
+
+def notify_channel(schema: str) -> str:
+    return f"{schema}_outbox"
+
+
+class Outbox:
+    """Writes events inside the caller's transaction."""
+
+    def __init__(self, table: Table, namespace: str) -> None:
+        self._table = table
+        self._namespace = namespace
+        self._channel = notify_channel(str(table.schema))
+
+    async def add(self, conn: AsyncConnection, *envelopes: Envelope) -> None:
+        if not envelopes:
+            return
+        await conn.execute(
+            self._table.insert(),
+            [
+                {
+                    "id": envelope.id,
+                    "subject": event_subject(self._namespace, envelope.type),
+                    "envelope": envelope.SerializeToString(),
+                }
+                for envelope in envelopes
+            ],
+        )
+        # Delivered at commit, so the relay wakes exactly when the rows become visible.
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._channel})
+
+
+class OutboxRelay:
+    """Publishes outbox rows in order; woken by LISTEN/NOTIFY, polling as a fallback."""
+
+    def __init__(self, engine: AsyncEngine, table: Table, nats: NatsLink) -> None:
+        self._engine = engine
+        self._table = table
+        self._nats = nats
+        self._wake = asyncio.Event()
+        self._channel = notify_channel(str(table.schema))
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen_forever(), name="outbox-listen")
+        try:
+            js = await self._nats.jetstream()
+            while True:
+                try:
+                    while await self._publish_batch(js) == _BATCH:
+                        pass
+                except Exception as exc:  # noqa: BLE001 - NATS or DB away: keep rows, retry
+                    log.warning("outbox relay paused", error=str(exc) or type(exc).__name__)
+                    await asyncio.sleep(_POLL_INTERVAL_S)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), _POLL_INTERVAL_S)
+                self._wake.clear()
+        finally:
+            listener.cancel()
+
+    async def _publish_batch(self, js: object) -> int:
+        table = self._table
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.id, table.c.subject, table.c.envelope, table.c.created_at)
+                    .order_by(table.c.created_at, table.c.id)
+                    .limit(_BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_BACKLOG_AGE.set(0)
+                return 0
+            OUTBOX_BACKLOG_AGE.set((datetime.now(UTC) - rows[0].created_at).total_seconds())
+            for row in rows:
+                await js.publish(  # type: ignore[attr-defined]
+                    row.subject, row.envelope, timeout=2.0, headers={"Nats-Msg-Id": row.id}
+                )
+            await conn.execute(table.delete().where(table.c.id.in_([row.id for row in rows])))
+        OUTBOX_PUBLISHED.inc(len(rows))
+        return len(rows)
+
+    async def _listen_forever(self) -> None:
+        while True:
+            try:
+                async with self._engine.connect() as conn:
+                    raw = (await conn.get_raw_connection()).driver_connection
+                    assert raw is not None
+                    closed = asyncio.Event()
+                    raw.add_termination_listener(lambda *_, done=closed: done.set())
+                    await raw.add_listener(self._channel, lambda *_: self._wake.set())
+                    await closed.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - polling covers the gap; listen again later
+                log.warning("outbox listen failed", error=str(exc) or type(exc).__name__)
+                await asyncio.sleep(_POLL_INTERVAL_S)

@@ -1,0 +1,47 @@
+"""Calls to other services: a service token on every call, a deadline on every call, and
+failures turned back into `DomainError` so that callers never handle raw gRPC errors."""
+
+from typing import Any, Protocol, TypeVar
+
+import grpc
+
+from authmesh_kit.errors import DomainError
+from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
+from authmesh_kit.grpc.status import from_rpc_error
+
+Response = TypeVar("Response", covariant=True)
+
+
+class UnaryMethod(Protocol[Response]):
+    def __call__(
+        self, request: Any, *, timeout: float | None = ..., metadata: Any = ...
+    ) -> "grpc.aio.UnaryUnaryCall[Any, Response]": ...
+
+
+class ServiceChannel:
+    """One channel to one service, shared by every stub of that service in the process."""
+
+    def __init__(
+        self, callee: str, addr: str, issuer: ServiceTokenIssuer, timeout_s: float = 1.0
+    ) -> None:
+        self.callee = callee
+        self.channel = grpc.aio.insecure_channel(
+            addr, options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 0)]
+        )
+        self._issuer = issuer
+        self._timeout_s = timeout_s
+
+    async def call(
+        self, method: "UnaryMethod[Response]", request: Any, timeout_s: float | None = None
+    ) -> Response:
+        metadata = (("authorization", f"Bearer {self._issuer.token_for(self.callee)}"),)
+        try:
+            return await method(request, timeout=timeout_s or self._timeout_s, metadata=metadata)
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, self.callee) from None
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+__all__ = ["DomainError", "ServiceChannel"]

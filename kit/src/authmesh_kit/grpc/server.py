@@ -1,0 +1,148 @@
+"""gRPC server bootstrap: health, reflection, service authentication, error mapping, graceful stop.
+
+Every RPC declares the services allowed to call it (`Registration.allowed_callers`); a call with
+no valid service token, or from a service not on that list, is refused before the servicer runs.
+Servicers raise `DomainError`; the interceptor turns it into a status with an `ErrorInfo`.
+"""
+
+import contextvars
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from authmesh_kit.errors import DomainError, ErrorKind
+from authmesh_kit.grpc.service_auth import Caller, ServiceTokenVerifier
+from authmesh_kit.grpc.status import STATUS_BY_KIND, to_trailing_metadata
+
+log = structlog.get_logger(__name__)
+
+current_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("current_caller")
+
+_OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One gRPC service of a process and who may call each of its methods."""
+
+    service_name: str  # the full proto name, e.g. authmesh.identity.v1.IdentityService
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: object
+    allowed_callers: Mapping[str, frozenset[str]]  # method name → calling services
+
+
+def _error_for(exc: Exception, method: str) -> DomainError:
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, NotImplementedError):
+        # A generated servicer base answering for an RPC that a later issue implements.
+        return DomainError(ErrorKind.UNIMPLEMENTED, "UNIMPLEMENTED", "kit", "not implemented yet")
+    if isinstance(exc, OperationalError | DBAPIError) and getattr(
+        exc, "connection_invalidated", True
+    ):
+        log.warning("database unavailable", method=method, error=type(exc).__name__)
+        return DomainError(ErrorKind.UNAVAILABLE, "DATABASE_UNAVAILABLE", "kit", "try again")
+    log.exception("unhandled error in rpc", method=method)
+    return DomainError(ErrorKind.INTERNAL, "INTERNAL", "kit", "internal error")
+
+
+def _wrap_unary(
+    behaviour: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+    method: str,
+    caller: Caller,
+) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        current_caller.set(caller)
+        try:
+            return await behaviour(request, context)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a status, never a crash
+            error = _error_for(exc, method)
+        await context.abort(
+            STATUS_BY_KIND[error.kind], error.message, trailing_metadata=to_trailing_metadata(error)
+        )
+        raise AssertionError("abort returned")  # pragma: no cover - abort always raises
+
+    return call
+
+
+def _refuse(code: grpc.StatusCode, reason: str) -> grpc.RpcMethodHandler:
+    error = DomainError(ErrorKind[code.name], reason, "kit", "service authentication failed")
+
+    async def deny(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.abort(code, error.message, trailing_metadata=to_trailing_metadata(error))
+
+    return grpc.unary_unary_rpc_method_handler(deny)
+
+
+class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(
+        self, verifier: ServiceTokenVerifier, allowed: Mapping[str, frozenset[str]]
+    ) -> None:
+        self._verifier = verifier
+        self._allowed = allowed
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method: str = details.method
+        if handler is None or method.startswith(_OPEN_PREFIXES):
+            return handler
+        token = ""
+        for key, value in details.invocation_metadata or ():
+            if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+                token = value[len("Bearer ") :]
+        caller = self._verifier.verify(token) if token else None
+        if caller is None:
+            return _refuse(grpc.StatusCode.UNAUTHENTICATED, "SERVICE_UNAUTHENTICATED")
+        if caller.service not in self._allowed.get(method, frozenset()):
+            log.warning("caller not allowed", method=method, caller=caller.service)
+            return _refuse(grpc.StatusCode.PERMISSION_DENIED, "SERVICE_NOT_ALLOWED")
+        if handler.unary_unary is None:
+            return handler
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_unary(handler.unary_unary, method, caller),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class GrpcServer:
+    """A started aio server with health and reflection; `stop` drains in-flight calls."""
+
+    def __init__(
+        self, listen: str, registrations: list[Registration], verifier: ServiceTokenVerifier
+    ) -> None:
+        allowed = {
+            f"/{reg.service_name}/{method}": callers
+            for reg in registrations
+            for method, callers in reg.allowed_callers.items()
+        }
+        self._server = grpc.aio.server(interceptors=[ServiceAuthInterceptor(verifier, allowed)])
+        self._health = health.aio.HealthServicer()
+        self._registrations = registrations
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        for reg in registrations:
+            reg.add_to_server(reg.servicer, self._server)
+        names = [reg.service_name for reg in registrations]
+        reflection.enable_server_reflection(
+            [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
+        self.port = self._server.add_insecure_port(listen)
+
+    async def start(self) -> None:
+        await self._server.start()
+        for name in ["", *(reg.service_name for reg in self._registrations)]:
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        await self._health.enter_graceful_shutdown()
+        await self._server.stop(grace_s)

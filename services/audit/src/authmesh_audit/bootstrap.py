@@ -1,0 +1,35 @@
+"""The audit service's composition root."""
+
+from authmesh_audit.api.servicer import AuditServicer, registration
+from authmesh_audit.events.handlers import AuditEventHandler
+from authmesh_audit.settings import AuditSettings
+from authmesh_audit.store.repository import PostgresAuditStore
+from authmesh_audit.store.tables import SCHEMA, processed_events
+from authmesh_kit.db.engine import create_engine
+from authmesh_kit.events.consumer import EventConsumer
+from authmesh_kit.events.names import AUTH_EVENTS, auth_subjects, stream_name
+from authmesh_kit.runtime import ServiceRuntime
+
+
+async def serve() -> None:
+    settings = AuditSettings()  # type: ignore[call-arg]  # fields come from the environment
+    runtime = ServiceRuntime("audit", settings)
+    engine = create_engine(
+        settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
+    )
+    store = PostgresAuditStore(engine)
+    consumer = EventConsumer(
+        name="audit",
+        namespace=settings.namespace,
+        stream=stream_name(settings.namespace, AUTH_EVENTS),
+        filter_subject=auth_subjects(settings.namespace),
+        nats=runtime.nats,
+        engine=engine,
+        processed=processed_events,
+        handler=AuditEventHandler(store),
+    )
+    runtime.spawn(consumer.run(), "audit-consumer")
+    try:
+        await runtime.serve([registration(AuditServicer(store))])
+    finally:
+        await engine.dispose()

@@ -1,0 +1,41 @@
+"""The identity service's composition root."""
+
+import os
+
+from authmesh_identity.api.servicer import IdentityServicer, registration
+from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
+from authmesh_identity.domain.use_cases.seed_admin import seed_admin
+from authmesh_identity.settings import IdentitySettings
+from authmesh_identity.store.repository import PostgresUserStore
+from authmesh_identity.store.tables import SCHEMA, outbox
+from authmesh_kit.db.engine import create_engine
+from authmesh_kit.events.outbox import Outbox, OutboxRelay
+from authmesh_kit.runtime import ServiceRuntime
+
+
+async def serve() -> None:
+    settings = IdentitySettings()  # type: ignore[call-arg]  # fields come from the environment
+    runtime = ServiceRuntime("identity", settings)
+    engine = create_engine(
+        settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
+    )
+    store = PostgresUserStore(engine, Outbox(outbox, settings.namespace))
+    hasher = PasswordHasher(
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        threads=os.cpu_count() or 1,
+    )
+    policy = PasswordPolicy(settings.password_min_length, settings.password_max_length)
+    if settings.admin_email and settings.admin_password:
+        await seed_admin(
+            store,
+            hasher,
+            email=settings.admin_email,
+            password=settings.admin_password.get_secret_value(),
+        )
+    runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
+    try:
+        await runtime.serve([registration(IdentityServicer(store, hasher, policy))])
+    finally:
+        await engine.dispose()

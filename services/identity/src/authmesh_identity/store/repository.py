@@ -1,0 +1,104 @@
+"""Postgres implementation of the identity ports."""
+
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from authmesh_identity.domain.errors import email_taken
+from authmesh_identity.domain.model import NewUser, User, UserWithPassword
+from authmesh_identity.store.tables import accounts, users
+from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.outbox import Outbox
+from authmesh_kit.ids import new_id
+
+CREDENTIAL_PROVIDER = "credential"
+
+
+def _user(row: Any) -> User:
+    return User(**{column.name: row._mapping[column.name] for column in users.columns})
+
+
+class PostgresUserStore:
+    def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
+        self._engine = engine
+        self._outbox = outbox
+
+    async def create_with_password(
+        self, new_user: NewUser, password_hash: str, *events: Envelope
+    ) -> User:
+        try:
+            async with self._engine.begin() as conn:
+                row = (
+                    await conn.execute(
+                        users.insert()
+                        .values(
+                            id=new_user.id,
+                            name=new_user.name,
+                            email=new_user.email,
+                            image=new_user.image,
+                            role=new_user.role,
+                            email_verified=new_user.email_verified,
+                        )
+                        .returning(*users.columns)
+                    )
+                ).one()
+                await conn.execute(
+                    accounts.insert().values(
+                        id=new_id(),
+                        account_id=new_user.id,
+                        provider_id=CREDENTIAL_PROVIDER,
+                        user_id=new_user.id,
+                        password=password_hash,
+                    )
+                )
+                await self._outbox.add(conn, *events)
+        except IntegrityError as exc:
+            if "users_email_key" in str(exc.orig):
+                raise email_taken() from None
+            raise
+        return _user(row)
+
+    async def find_with_password(self, email: str) -> UserWithPassword | None:
+        query = (
+            select(*users.columns, accounts.c.password)
+            .join(
+                accounts,
+                and_(
+                    accounts.c.user_id == users.c.id, accounts.c.provider_id == CREDENTIAL_PROVIDER
+                ),
+            )
+            .where(users.c.email == email)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None or row.password is None:
+            return None
+        return UserWithPassword(user=_user(row), password_hash=row.password)
+
+    async def get(self, user_id: str) -> User | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def exists_by_email(self, email: str) -> bool:
+        async with self._engine.connect() as conn:
+            return bool(await conn.scalar(select(exists().where(users.c.email == email))))
+
+    async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> None:
+        # Conditional on the old hash: a concurrent password change wins over a re-hash.
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                accounts.update()
+                .where(
+                    accounts.c.user_id == user_id,
+                    accounts.c.provider_id == CREDENTIAL_PROVIDER,
+                    accounts.c.password == old_hash,
+                )
+                .values(password=new_hash)
+            )
+
+    async def record(self, *events: Envelope) -> None:
+        async with self._engine.begin() as conn:
+            await self._outbox.add(conn, *events)

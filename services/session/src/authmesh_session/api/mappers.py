@@ -1,0 +1,28 @@
+"""Domain sessions to session.v1 messages."""
+
+from google.protobuf import timestamp_pb2
+
+from authmesh.session.v1 import session_pb2
+from authmesh_session.domain.model import Session
+
+
+def session_to_proto(session: Session, token: str) -> session_pb2.Session:
+    stamps = {}
+    for field in ("expires_at", "created_at", "updated_at"):
+        stamp = timestamp_pb2.Timestamp()
+        stamp.FromDatetime(getattr(session, field))
+        stamps[field] = stamp
+    message = session_pb2.Session(
+        id=session.id,
+        token=token,
+        user_id=session.user_id,
+        ip_address=session.ip_address,
+        user_agent=session.user_agent,
+        dont_remember=session.dont_remember,
+        **stamps,
+    )
+    for field in ("active_organization_id", "active_team_id", "impersonated_by"):
+        value = getattr(session, field)
+        if value is not None:
+            setattr(message, field, value)
+    return message

@@ -1,0 +1,82 @@
+"""The session.v1 gRPC servicer: decode, call one use case, encode."""
+
+from grpc.aio import ServicerContext
+
+from authmesh.session.v1 import session_pb2, session_pb2_grpc
+from authmesh_kit.grpc.server import Registration
+from authmesh_session.api.mappers import session_to_proto
+from authmesh_session.domain.errors import invalid_token
+from authmesh_session.domain.model import TOKEN_LENGTH, SessionLifetimes
+from authmesh_session.domain.ports import SessionStore
+from authmesh_session.domain.use_cases.create_session import create_session
+from authmesh_session.domain.use_cases.get_session import get_session
+from authmesh_session.domain.use_cases.revoke_session import revoke_session
+
+GATEWAY = frozenset({"gateway"})
+
+ALLOWED_CALLERS = {
+    "CreateSession": GATEWAY,
+    "GetSession": GATEWAY,
+    "RevokeSession": GATEWAY,
+}
+
+_MAX_TOKEN_LENGTH = 4 * TOKEN_LENGTH  # imported tokens may differ in length, never this much
+
+
+def _checked_token(token: str) -> str:
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        raise invalid_token()
+    return token
+
+
+class SessionServicer(session_pb2_grpc.SessionServiceServicer):
+    def __init__(self, store: SessionStore, lifetimes: SessionLifetimes) -> None:
+        self._store = store
+        self._lifetimes = lifetimes
+
+    async def CreateSession(
+        self, request: session_pb2.CreateSessionRequest, context: ServicerContext
+    ) -> session_pb2.CreateSessionResponse:
+        session, token = await create_session(
+            self._store,
+            self._lifetimes,
+            user_id=request.user_id,
+            ip_address=request.ip_address,
+            user_agent=request.user_agent,
+            dont_remember=request.dont_remember,
+            method=request.method,
+            mfa_used=request.mfa_used,
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        return session_pb2.CreateSessionResponse(session=session_to_proto(session, token))
+
+    async def GetSession(
+        self, request: session_pb2.GetSessionRequest, context: ServicerContext
+    ) -> session_pb2.GetSessionResponse:
+        token = _checked_token(request.token)
+        session, refreshed = await get_session(
+            self._store, self._lifetimes, token=token, disable_refresh=request.disable_refresh
+        )
+        return session_pb2.GetSessionResponse(
+            session=session_to_proto(session, token), refreshed=refreshed
+        )
+
+    async def RevokeSession(
+        self, request: session_pb2.RevokeSessionRequest, context: ServicerContext
+    ) -> session_pb2.RevokeSessionResponse:
+        revoked = await revoke_session(
+            self._store,
+            token=_checked_token(request.token),
+            reason="sign-out",
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        return session_pb2.RevokeSessionResponse(revoked=revoked)
+
+
+def registration(servicer: SessionServicer) -> Registration:
+    return Registration(
+        service_name="authmesh.session.v1.SessionService",
+        add_to_server=session_pb2_grpc.add_SessionServiceServicer_to_server,
+        servicer=servicer,
+        allowed_callers=ALLOWED_CALLERS,
+    )

@@ -1,0 +1,13 @@
+"""The session service's error reasons (domain `session`)."""
+
+from authmesh_kit.errors import DomainError, ErrorKind
+
+DOMAIN = "session"
+
+
+def session_not_found() -> DomainError:
+    return DomainError(ErrorKind.NOT_FOUND, "SESSION_NOT_FOUND", DOMAIN, "Session not found")
+
+
+def invalid_token() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_TOKEN", DOMAIN, "Malformed token")

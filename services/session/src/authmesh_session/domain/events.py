@@ -1,0 +1,37 @@
+"""Events the session service publishes."""
+
+from google.protobuf import timestamp_pb2
+
+from authmesh.session.v1 import session_pb2
+from authmesh_kit.events.catalogue import SESSION_CREATED, SESSION_REVOKED
+from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
+from authmesh_session.domain.model import Session
+
+
+def session_created(session: Session, method: str, mfa_used: bool, actor: Actor | None) -> Envelope:
+    expires_at = timestamp_pb2.Timestamp()
+    expires_at.FromDatetime(session.expires_at)
+    payload = session_pb2.SessionCreated(
+        session_id=session.id,
+        user_id=session.user_id,
+        method=method,
+        mfa_used=mfa_used,
+        expires_at=expires_at,
+    )
+    return build_envelope(
+        SESSION_CREATED, payload, actor=actor, user_id=session.user_id, session_id=session.id
+    )
+
+
+def session_revoked(
+    session: Session, hashed_token: bytes, reason: str, actor: Actor | None
+) -> Envelope:
+    payload = session_pb2.SessionRevoked(
+        session_id=session.id,
+        user_id=session.user_id,
+        token_hash=hashed_token.hex(),
+        reason=reason,
+    )
+    return build_envelope(
+        SESSION_REVOKED, payload, actor=actor, user_id=session.user_id, session_id=session.id
+    )

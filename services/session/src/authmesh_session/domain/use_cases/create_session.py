@@ -1,0 +1,40 @@
+"""A new session for a user who passed every sign-in check (the gateway's issue_session)."""
+
+from datetime import UTC, datetime
+
+from authmesh_kit.events.envelope import Actor
+from authmesh_kit.ids import new_id
+from authmesh_session.domain import events
+from authmesh_session.domain.model import Session, SessionLifetimes, new_token, token_hash
+from authmesh_session.domain.ports import SessionStore
+
+
+async def create_session(
+    store: SessionStore,
+    lifetimes: SessionLifetimes,
+    *,
+    user_id: str,
+    ip_address: str,
+    user_agent: str,
+    dont_remember: bool,
+    method: str,
+    mfa_used: bool,
+    actor: Actor | None,
+) -> tuple[Session, str]:
+    """Returns the session and its token; the token exists nowhere else from now on."""
+    now = datetime.now(UTC)
+    session = Session(
+        id=new_id(),
+        user_id=user_id,
+        expires_at=lifetimes.expiry_for(now, dont_remember),
+        created_at=now,
+        updated_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        dont_remember=dont_remember,
+    )
+    token = new_token()
+    await store.create(
+        session, token_hash(token), events.session_created(session, method, mfa_used, actor)
+    )
+    return session, token

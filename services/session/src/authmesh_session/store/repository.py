@@ -1,0 +1,67 @@
+"""Postgres implementation of the session store; every lookup is by primary key."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.outbox import Outbox
+from authmesh_session.domain.model import Session
+from authmesh_session.store.tables import sessions
+
+_FIELDS = [column for column in sessions.columns if column.name != "token_hash"]
+
+
+def _session(row: Any) -> Session:
+    return Session(**{column.name: row._mapping[column.name] for column in _FIELDS})
+
+
+class PostgresSessionStore:
+    def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
+        self._engine = engine
+        self._outbox = outbox
+
+    async def create(self, session: Session, hashed_token: bytes, *events: Envelope) -> None:
+        values = {column.name: getattr(session, column.name) for column in _FIELDS}
+        async with self._engine.begin() as conn:
+            await conn.execute(sessions.insert().values(token_hash=hashed_token, **values))
+            await self._outbox.add(conn, *events)
+
+    async def get(self, hashed_token: bytes) -> Session | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(*_FIELDS).where(sessions.c.token_hash == hashed_token))
+            ).first()
+        return _session(row) if row else None
+
+    async def extend(self, hashed_token: bytes, expires_at: datetime, updated_at: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sessions.update()
+                .where(sessions.c.token_hash == hashed_token)
+                .values(expires_at=expires_at, updated_at=updated_at)
+            )
+
+    async def delete(
+        self, hashed_token: bytes, events_for: Callable[[Session], Sequence[Envelope]]
+    ) -> Session | None:
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    sessions.delete()
+                    .where(sessions.c.token_hash == hashed_token)
+                    .returning(*_FIELDS)
+                )
+            ).first()
+            if row is None:
+                return None
+            session = _session(row)
+            await self._outbox.add(conn, *events_for(session))
+        return session
+
+    async def delete_expired(self, hashed_token: bytes) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(sessions.delete().where(sessions.c.token_hash == hashed_token))

@@ -29,9 +29,11 @@ def upgrade(migrations_dir: Path, database_url: str) -> None:
 
 
 def _run_sync(connection: Connection, metadata: MetaData, schema: str) -> None:
-    # The schema belongs to the service role (bootstrap made it with AUTHORIZATION); creating it
-    # here too lets a developer database without bootstrap work, and is a no-op otherwise.
-    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    # Bootstrap made the schema, owned by the service role, which may not create schemas; a
+    # database without bootstrap (a developer's scratch one) gets it here.
+    exists = connection.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema})
+    if not exists:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     context.configure(
         connection=connection,
         target_metadata=metadata,

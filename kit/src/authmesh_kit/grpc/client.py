@@ -26,7 +26,15 @@ class ServiceChannel:
     ) -> None:
         self.callee = callee
         self.channel = grpc.aio.insecure_channel(
-            addr, options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 0)]
+            addr,
+            options=[
+                ("grpc.keepalive_time_ms", 30_000),
+                ("grpc.enable_retries", 0),
+                # A restarted peer is found again within ~0.5 s instead of grpc's 1-120 s backoff.
+                ("grpc.initial_reconnect_backoff_ms", 100),
+                ("grpc.min_reconnect_backoff_ms", 100),
+                ("grpc.max_reconnect_backoff_ms", 500),
+            ],
         )
         self._issuer = issuer
         self._timeout_s = timeout_s

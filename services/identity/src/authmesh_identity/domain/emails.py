@@ -13,7 +13,14 @@ def normalize_email(raw: str) -> str:
     if not email or len(email) > MAX_EMAIL_LENGTH:
         raise invalid_email()
     try:
-        validate_email(email, check_deliverability=False, allow_smtputf8=True)
+        # Syntax only, like Better-Auth's zod check; reserved test domains (.test) stay usable.
+        validate_email(
+            email,
+            check_deliverability=False,
+            allow_smtputf8=True,
+            test_environment=True,
+            globally_deliverable=False,
+        )
     except EmailNotValidError:
         raise invalid_email() from None
     return email

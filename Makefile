@@ -1,0 +1,26 @@
+# The front door. Each recipe is one line; the logic lives in scripts/.
+PYTHON := .venv/bin/python
+INSTALL_INPUTS := constraints.txt proto/pyproject.toml kit/pyproject.toml \
+	$(wildcard services/*/pyproject.toml) scripts/install_venv.sh
+
+.PHONY: venv up test lint proto proto-check
+
+# Re-installs only when a project file changed; the stamp is written by the script.
+venv: .venv/.installed
+.venv/.installed: $(INSTALL_INPUTS)
+	scripts/install_venv.sh
+
+up: venv
+	$(PYTHON) -m authmesh_kit.stack up
+
+test: venv
+	$(PYTHON) -m pytest
+
+lint: venv
+	scripts/lint.sh
+
+proto: venv
+	scripts/gen_proto.sh
+
+proto-check: venv
+	scripts/check_proto.sh

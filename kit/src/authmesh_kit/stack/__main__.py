@@ -1,0 +1,87 @@
+"""`python -m authmesh_kit.stack up`: the whole platform on this machine (what `make up` runs).
+
+Backing services: `AUTHMESH_DATABASE_URL` (privileged), `AUTHMESH_NATS_URL` (admin) and
+`AUTHMESH_REDIS_URL` are used as given; each one missing is started embedded from pip packages
+with its data under `./var` (git-ignored). Embedded NATS gets one user per service that may
+publish only that service's events. With an external NATS URL, per-service users cannot be
+configured from here: every process then gets that URL as given, with its permissions.
+
+Other settings: `AUTHMESH_GATEWAY_PORT` (8000), `AUTHMESH_BASE_URL` (http://localhost:<port>),
+`AUTHMESH_SECRET` (else a random one kept in `./var/secret`), `AUTHMESH_TRUSTED_ORIGINS`,
+`AUTHMESH_TRUSTED_PROXIES`, `AUTHMESH_ADMIN_EMAIL` / `AUTHMESH_ADMIN_PASSWORD`,
+`AUTHMESH_MODE` (development, test or production), `AUTHMESH_NAMESPACE`, `AUTHMESH_LOG_LEVEL`.
+Ctrl-C or SIGTERM stops every process, the gateway first.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+from collections.abc import Mapping
+from pathlib import Path
+
+from authmesh_kit.settings import Mode
+from authmesh_kit.stack.backing import local_backing
+from authmesh_kit.stack.plan import StackSpec, load_or_create_secret
+from authmesh_kit.stack.supervisor import Stack, StackError
+
+
+def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
+    return StackSpec(
+        secret=env.get("AUTHMESH_SECRET") or load_or_create_secret(data_dir),
+        mode=Mode(env.get("AUTHMESH_MODE", Mode.DEVELOPMENT.value)),
+        gateway_port=int(env.get("AUTHMESH_GATEWAY_PORT", "8000")),
+        base_url=env.get("AUTHMESH_BASE_URL") or None,
+        trusted_origins=env.get("AUTHMESH_TRUSTED_ORIGINS", ""),
+        trusted_proxies=env.get("AUTHMESH_TRUSTED_PROXIES", ""),
+        admin_email=env.get("AUTHMESH_ADMIN_EMAIL", ""),
+        admin_password=env.get("AUTHMESH_ADMIN_PASSWORD", ""),
+        log_level=env.get("AUTHMESH_LOG_LEVEL", "info"),
+    )
+
+
+async def up(data_dir: Path) -> None:
+    env = os.environ
+    spec = spec_from_env(env, data_dir)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    async with local_backing(
+        data_dir,
+        database_url=env.get("AUTHMESH_DATABASE_URL"),
+        nats_url=env.get("AUTHMESH_NATS_URL"),
+        redis_url=env.get("AUTHMESH_REDIS_URL"),
+        namespace=env.get("AUTHMESH_NAMESPACE"),
+    ) as backing:
+        stack = Stack.create(spec, backing, log_dir=None)
+        starting = asyncio.create_task(stack.start())
+        interrupted = asyncio.create_task(stopping.wait())
+        await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            # Cancelling the start stops whatever it had started.
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return
+        interrupted.cancel()
+        starting.result()
+        try:
+            print(f"\nAuthmesh is up: {stack.gateway_url}  (Ctrl-C stops it)\n", flush=True)
+            await stopping.wait()
+        finally:
+            await stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m authmesh_kit.stack")
+    parser.add_argument("command", choices=["up"])
+    parser.add_argument("--data-dir", type=Path, default=Path("var"), help="default: ./var")
+    args = parser.parse_args()
+    try:
+        asyncio.run(up(args.data_dir.resolve()))
+    except StackError as exc:
+        raise SystemExit(f"authmesh: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()

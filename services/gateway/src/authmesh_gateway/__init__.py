@@ -1,0 +1,1 @@
+"""The Authmesh gateway."""

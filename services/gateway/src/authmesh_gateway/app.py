@@ -1,0 +1,76 @@
+"""The gateway's FastAPI application and its composition root."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.session import SessionClient
+from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.http_io import error_response
+from authmesh_gateway.routes import email_password, session
+from authmesh_gateway.sessions.cache import SessionCache
+from authmesh_gateway.sessions.revocations import RevocationListener
+from authmesh_gateway.settings import GatewaySettings
+from authmesh_gateway.tracing import TraceContextMiddleware
+from authmesh_gateway.wire.client_ip import TrustedProxies
+from authmesh_gateway.wire.cookies import CookieNames
+from authmesh_gateway.wire.errors import ApiError
+from authmesh_kit.runtime import ServiceRuntime
+
+BASE_PATH = "/api/auth"
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime("gateway", settings)
+        timeout = settings.rpc_timeout_s
+        cache = SessionCache(settings.session_cache_ttl_s)
+        app.state.ctx = GatewayContext(
+            settings=settings,
+            identity=IdentityClient(runtime.channel("identity", settings.identity_addr, timeout)),
+            session=SessionClient(runtime.channel("session", settings.session_addr, timeout)),
+            cache=cache,
+            cookies=CookieNames.for_base_url(settings.cookie_prefix, settings.base_url),
+            secrets=settings.cookie_secrets(),
+            trusted_proxies=TrustedProxies.parse(settings.trusted_proxy_list()),
+        )
+        listener = RevocationListener(runtime.nats, cache, settings.namespace)
+        runtime.nats.start()
+        runtime.spawn(listener.run(), "revocation-listener")
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(
+        title="Authmesh",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,  # Better-Auth: a trailing slash is another, unknown path
+    )
+    app.add_middleware(TraceContextMiddleware)
+    app.include_router(email_password.router, prefix=BASE_PATH)
+    app.include_router(session.router, prefix=BASE_PATH)
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(_: Request, error: ApiError) -> Response:
+        return error_response(error)
+
+    @app.exception_handler(HTTPException)
+    async def on_http_exception(_: Request, error: HTTPException) -> Response:
+        # Better-Auth's router answers unknown paths and wrong methods alike: 404, empty body.
+        status = 404 if error.status_code in (404, 405) else error.status_code
+        return Response(b"", status)
+
+    @app.exception_handler(Exception)
+    async def on_unhandled(_: Request, __: Exception) -> Response:
+        return Response(b"", 500)
+
+    return app

@@ -1,0 +1,39 @@
+"""Typed calls to the session service."""
+
+from authmesh.events.v1 import envelope_pb2
+from authmesh.session.v1 import session_pb2, session_pb2_grpc
+from authmesh_kit.grpc.client import ServiceChannel
+
+
+class SessionClient:
+    def __init__(self, channel: ServiceChannel) -> None:
+        self._channel = channel
+        self._stub = session_pb2_grpc.SessionServiceStub(channel.channel)
+
+    async def create(
+        self,
+        *,
+        user_id: str,
+        ip_address: str,
+        user_agent: str,
+        dont_remember: bool,
+        method: str,
+        actor: envelope_pb2.Actor,
+    ) -> session_pb2.Session:
+        request = session_pb2.CreateSessionRequest(
+            user_id=user_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            dont_remember=dont_remember,
+            method=method,
+            actor=actor,
+        )
+        return (await self._channel.call(self._stub.CreateSession, request)).session
+
+    async def get(self, token: str, *, disable_refresh: bool) -> session_pb2.GetSessionResponse:
+        request = session_pb2.GetSessionRequest(token=token, disable_refresh=disable_refresh)
+        return await self._channel.call(self._stub.GetSession, request)
+
+    async def revoke(self, token: str, actor: envelope_pb2.Actor) -> bool:
+        request = session_pb2.RevokeSessionRequest(token=token, actor=actor)
+        return (await self._channel.call(self._stub.RevokeSession, request)).revoked

@@ -1,0 +1,70 @@
+"""Reading requests and writing responses the way Better-Auth does on the wire."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authmesh.events.v1 import envelope_pb2
+from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.wire import body as wire_body
+from authmesh_gateway.wire.body import JSON_ONLY, Body, MediaType
+from authmesh_gateway.wire.client_ip import client_ip
+from authmesh_gateway.wire.cookies import parse_cookie_header, verify_signed_cookie
+from authmesh_gateway.wire.errors import ApiError
+
+_JSON = "application/json"
+MAX_USER_AGENT = 512
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON as JavaScript's JSON.stringify writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_bytes(value), status, headers, media_type=_JSON)
+
+
+def error_response(error: ApiError) -> Response:
+    body = error.body()
+    return Response(body or b"", error.status, dict(error.headers), media_type=_JSON)
+
+
+async def read_body(
+    request: Request, ctx: GatewayContext, allowed: Sequence[MediaType] = JSON_ONLY
+) -> Body:
+    """The request body as Better-Auth reads it (wire/body.py), capped at `max_body_bytes`:
+    Authmesh answers 413 where Better-Auth would read any size."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ctx.settings.max_body_bytes:
+        raise ApiError.too_large()
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > ctx.settings.max_body_bytes:
+            raise ApiError.too_large()
+    return wire_body.read_body(request.headers.get("content-type"), bytes(raw), allowed)
+
+
+def session_token(request: Request, ctx: GatewayContext) -> str | None:
+    """The token of a validly signed session cookie, or None (forged cookies cost no hop)."""
+    header = request.headers.get("cookie")
+    if not header:
+        return None
+    wire = parse_cookie_header(header).get(ctx.cookies.session_token)
+    if wire is None:
+        return None
+    return verify_signed_cookie(wire, ctx.secrets)
+
+
+def actor_of(request: Request, ctx: GatewayContext) -> envelope_pb2.Actor:
+    peer = request.client.host if request.client else ""
+    ip = client_ip(peer, request.headers.get("x-forwarded-for"), ctx.trusted_proxies)
+    return envelope_pb2.Actor(
+        kind=envelope_pb2.ACTOR_KIND_USER,
+        ip=ip,
+        user_agent=request.headers.get("user-agent", "")[:MAX_USER_AGENT],
+    )

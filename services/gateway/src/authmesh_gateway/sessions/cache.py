@@ -1,0 +1,69 @@
+"""The per-process session cache of the hot path (DESIGN §2).
+
+Entries are keyed by the token's SHA-256, live at most `ttl_s` (≤ 60 s), are checked against the
+session's own expiry on every read, and are indexed by user so that user-level events evict all
+of a user's sessions. Revocations are pushed (sessions/revocations.py); while that push cannot
+be trusted — NATS disconnected — the cache is bypassed and cleared, never served stale.
+"""
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CachedSession:
+    user_id: str
+    expires_at: float  # epoch seconds
+    body: bytes  # the serialized get-session answer, ready to send
+
+
+class SessionCache:
+    def __init__(self, ttl_s: float, max_entries: int = 100_000) -> None:
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._entries: dict[bytes, tuple[CachedSession, float]] = {}
+        self._by_user: dict[str, set[bytes]] = {}
+        self.usable = False  # set by the revocation listener while it is subscribed
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, token_hash: bytes) -> CachedSession | None:
+        if not self.usable:
+            return None
+        found = self._entries.get(token_hash)
+        now = time.time()
+        if found is None or found[1] <= now or found[0].expires_at <= now:
+            self.misses += 1
+            if found is not None:
+                self.evict(token_hash)
+            return None
+        self.hits += 1
+        return found[0]
+
+    def put(self, token_hash: bytes, entry: CachedSession) -> None:
+        if not self.usable or self._ttl_s <= 0:
+            return
+        if len(self._entries) >= self._max_entries:
+            self.clear()  # crude but bounded; a full cache only costs misses
+        self._entries[token_hash] = (entry, time.time() + self._ttl_s)
+        self._by_user.setdefault(entry.user_id, set()).add(token_hash)
+
+    def evict(self, token_hash: bytes) -> None:
+        found = self._entries.pop(token_hash, None)
+        if found is not None:
+            hashes = self._by_user.get(found[0].user_id)
+            if hashes is not None:
+                hashes.discard(token_hash)
+                if not hashes:
+                    del self._by_user[found[0].user_id]
+
+    def evict_user(self, user_id: str) -> None:
+        for token_hash in self._by_user.pop(user_id, set()):
+            self._entries.pop(token_hash, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._by_user.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

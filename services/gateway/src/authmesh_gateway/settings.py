@@ -1,0 +1,55 @@
+"""Settings of the gateway: public URL, cookies, secrets and where the services are."""
+
+from pydantic import Field, SecretStr, model_validator
+
+from authmesh_kit.settings import Mode, ServiceSettings
+
+MIN_SECRET_LENGTH = 32
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class GatewaySettings(ServiceSettings):
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8000, ge=1, le=65535)
+    base_url: str = "http://localhost:8000"
+    # Cookies are signed with the first secret and accepted with any (rotation, DESIGN §4):
+    # AUTHMESH_SECRETS="v2:new,v1:old" wins over AUTHMESH_SECRET.
+    secret: SecretStr | None = None
+    secrets: SecretStr | None = None
+    trusted_origins: str = ""
+    trusted_proxies: str = ""
+    cookie_prefix: str = Field(default="better-auth", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    session_expires_in_s: int = Field(default=30 * 24 * 3600, ge=60)
+    session_cache_ttl_s: float = Field(default=60.0, ge=0, le=60)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    identity_addr: str = "127.0.0.1:50051"
+    session_addr: str = "127.0.0.1:50052"
+    rpc_timeout_s: float = Field(default=1.0, gt=0, le=30)
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> "GatewaySettings":
+        secrets = self.cookie_secrets()
+        if not secrets:
+            raise ValueError("AUTHMESH_SECRET (or AUTHMESH_SECRETS) is required")
+        if self.mode is Mode.PRODUCTION and any(len(s) < MIN_SECRET_LENGTH for s in secrets):
+            raise ValueError(
+                f"production secrets must have at least {MIN_SECRET_LENGTH} characters"
+            )
+        return self
+
+    def cookie_secrets(self) -> list[str]:
+        """Newest first; versions ("v2:") only order them and are not part of the key."""
+        if self.secrets is not None:
+            return [
+                item.partition(":")[2] or item for item in _split(self.secrets.get_secret_value())
+            ]
+        return [self.secret.get_secret_value()] if self.secret else []
+
+    def trusted_origin_list(self) -> list[str]:
+        return [self.base_url.rstrip("/"), *_split(self.trusted_origins)]
+
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)

@@ -1,6 +1,6 @@
 # The front door. Each recipe is one line; the logic lives in scripts/.
 PYTHON := .venv/bin/python
-INSTALL_INPUTS := constraints.txt proto/pyproject.toml kit/pyproject.toml \
+INSTALL_INPUTS := constraints.txt requirements-dev.txt proto/pyproject.toml kit/pyproject.toml \
 	$(wildcard services/*/pyproject.toml) scripts/install_venv.sh
 
 .PHONY: venv up test lint proto proto-check

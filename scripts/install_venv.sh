@@ -9,5 +9,5 @@ projects=(-e proto -e 'kit[embedded]')
 for pyproject in services/*/pyproject.toml; do
   [ -e "$pyproject" ] && projects+=(-e "$(dirname "$pyproject")")
 done
-.venv/bin/python -m pip install --quiet -c constraints.txt "${projects[@]}"
+.venv/bin/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt "${projects[@]}"
 touch .venv/.installed

@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import asyncpg
 import pytest
 
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES
@@ -162,7 +162,8 @@ async def test_output_goes_to_the_terminal_prefixed_even_in_long_lines(
     assert lines[0] == f"{'printer':>16} | first"
     assert len(lines[1]) == 200000 + 19
     assert lines[2].endswith("| last")
-    assert process.tail().endswith("last")
+    assert lines[3].endswith("| exited with code 0")
+    assert process.tail().endswith("exited with code 0")
 
 
 async def test_a_process_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ async def test_get_session_then_sign_out_then_sign_in_again(client: httpx.AsyncC
     assert session.json()["user"]["id"] == user["id"]
     assert session.json()["session"]["userId"] == user["id"]
     assert session.json()["session"]["ipAddress"] == client.headers["X-Forwarded-For"]
-    old_cookie = client.cookies.get("better-auth.session_token")
+    old_cookie = client.cookies["better-auth.session_token"]
 
     signed_out = await client.post("/api/auth/sign-out")
     assert signed_out.json() == {"success": True}

@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Mapping
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import asyncpg
 import nats
 import structlog
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig

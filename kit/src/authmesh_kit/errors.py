@@ -35,3 +35,10 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return f"{self.domain}/{self.reason}: {self.message or self.kind.value}"
+
+
+def not_implemented_yet(domain: str) -> DomainError:
+    """For an RPC whose contract exists but whose service arrives with a later issue."""
+    return DomainError(
+        ErrorKind.UNIMPLEMENTED, "NOT_IMPLEMENTED_YET", domain, "not implemented yet"
+    )

@@ -8,11 +8,13 @@ only after that transaction committed. A failing handler gets the message redeli
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 
 import nats.errors
 import nats.js.errors
 import structlog
 from alembic.operations import Operations
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
@@ -43,7 +45,7 @@ def processed_events_table(metadata: MetaData) -> Table:
     )
 
 
-def create_processed_events_table(op: Operations, schema: str) -> None:
+def create_processed_events_table(op: Operations | ModuleType, schema: str) -> None:
     op.create_table(
         "processed_events",
         Column("event_id", Text, primary_key=True),
@@ -107,7 +109,7 @@ class EventConsumer:
             pending = messages[-1].metadata.num_pending if messages else 0
             CONSUMER_LAG.labels(self._name).set(pending)
 
-    async def _handle(self, message: nats.aio.msg.Msg) -> None:
+    async def _handle(self, message: Msg) -> None:
         envelope = Envelope()
         try:
             envelope.ParseFromString(message.data)

@@ -9,6 +9,7 @@ de-duplicates, and consumers are idempotent by event id anyway. Nothing is lost.
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from types import ModuleType
 
 import structlog
 from alembic.operations import Operations
@@ -37,7 +38,7 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def create_outbox_table(op: Operations, schema: str) -> None:
+def create_outbox_table(op: Operations | ModuleType, schema: str) -> None:
     """For a service's first migration: the same table `outbox_table` describes."""
     op.create_table(
         "outbox",

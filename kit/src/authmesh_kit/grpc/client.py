@@ -9,7 +9,7 @@ from authmesh_kit.errors import DomainError
 from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.grpc.status import from_rpc_error
 
-Response = TypeVar("Response", covariant=True)
+Response = TypeVar("Response")
 
 
 class UnaryMethod(Protocol[Response]):
@@ -49,7 +49,7 @@ class ServiceChannel:
             raise from_rpc_error(exc, self.callee) from None
 
     async def close(self) -> None:
-        await self.channel.close()
+        await self.channel.close(grace=None)
 
 
 __all__ = ["DomainError", "ServiceChannel"]

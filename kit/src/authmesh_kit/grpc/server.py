@@ -5,6 +5,8 @@ no valid service token, or from a service not on that list, is refused before th
 Servicers raise `DomainError`; the interceptor turns it into a status with an `ErrorInfo`.
 """
 
+from __future__ import annotations
+
 import contextvars
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -40,9 +42,6 @@ class Registration:
 def _error_for(exc: Exception, method: str) -> DomainError:
     if isinstance(exc, DomainError):
         return exc
-    if isinstance(exc, NotImplementedError):
-        # A generated servicer base answering for an RPC that a later issue implements.
-        return DomainError(ErrorKind.UNIMPLEMENTED, "UNIMPLEMENTED", "kit", "not implemented yet")
     if isinstance(exc, OperationalError | DBAPIError) and getattr(
         exc, "connection_invalidated", True
     ):
@@ -53,11 +52,11 @@ def _error_for(exc: Exception, method: str) -> DomainError:
 
 
 def _wrap_unary(
-    behaviour: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+    behaviour: Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]],
     method: str,
     caller: Caller,
-) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
-    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]:
+    async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         current_caller.set(caller)
         try:
             return await behaviour(request, context)
@@ -71,16 +70,16 @@ def _wrap_unary(
     return call
 
 
-def _refuse(code: grpc.StatusCode, reason: str) -> grpc.RpcMethodHandler:
+def _refuse(code: grpc.StatusCode, reason: str) -> grpc.RpcMethodHandler[Any, Any]:
     error = DomainError(ErrorKind[code.name], reason, "kit", "service authentication failed")
 
-    async def deny(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         await context.abort(code, error.message, trailing_metadata=to_trailing_metadata(error))
 
     return grpc.unary_unary_rpc_method_handler(deny)
 
 
-class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # grpc-stubs' generics
     def __init__(
         self, verifier: ServiceTokenVerifier, allowed: Mapping[str, frozenset[str]]
     ) -> None:
@@ -89,9 +88,11 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]
+        ],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(details)
         method: str = details.method
         if handler is None or method.startswith(_OPEN_PREFIXES):
@@ -109,7 +110,8 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler.unary_unary is None:
             return handler
         return grpc.unary_unary_rpc_method_handler(
-            _wrap_unary(handler.unary_unary, method, caller),
+            # aio handlers are coroutines, which grpc-stubs' sync signature does not know.
+            _wrap_unary(handler.unary_unary, method, caller),  # type: ignore[arg-type]
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
@@ -127,7 +129,7 @@ class GrpcServer:
             for method, callers in reg.allowed_callers.items()
         }
         self._server = grpc.aio.server(interceptors=[ServiceAuthInterceptor(verifier, allowed)])
-        self._health = health.aio.HealthServicer()
+        self._health = health.aio.HealthServicer()  # type: ignore[attr-defined]  # untyped
         self._registrations = registrations
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         for reg in registrations:

@@ -1,5 +1,7 @@
 """Carries `DomainError` across gRPC as a status with a `google.rpc.ErrorInfo` detail."""
 
+from typing import Any
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -30,7 +32,8 @@ def from_rpc_error(error: grpc.aio.AioRpcError, callee: str) -> DomainError:
     """The domain error a failed call stands for; transport failures become UNAVAILABLE etc."""
     code = error.code()
     kind = KIND_BY_STATUS.get(code, ErrorKind.INTERNAL)
-    for key, value in error.trailing_metadata() or ():
+    metadata: Any = error.trailing_metadata() or ()  # grpc-stubs types this loosely
+    for key, value in metadata:
         if key == _DETAILS_KEY and isinstance(value, bytes):
             status = status_pb2.Status.FromString(value)
             for detail in status.details:

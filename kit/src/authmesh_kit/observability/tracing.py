@@ -21,8 +21,8 @@ def setup_tracing(service: str, sample_ratio: float, otlp_endpoint: str | None) 
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
     trace.set_tracer_provider(provider)
-    GrpcAioInstrumentorServer().instrument()
-    GrpcAioInstrumentorClient().instrument()
+    GrpcAioInstrumentorServer().instrument()  # type: ignore[no-untyped-call]  # untyped library
+    GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]  # untyped library
 
 
 def current_traceparent() -> str:

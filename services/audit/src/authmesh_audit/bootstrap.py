@@ -12,7 +12,7 @@ from authmesh_kit.runtime import ServiceRuntime
 
 
 async def serve() -> None:
-    settings = AuditSettings()  # type: ignore[call-arg]  # fields come from the environment
+    settings = AuditSettings()  # fields come from the environment
     runtime = ServiceRuntime("audit", settings)
     engine = create_engine(
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow

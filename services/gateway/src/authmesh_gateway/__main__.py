@@ -11,7 +11,7 @@ from authmesh_gateway.settings import GatewaySettings
 def main() -> None:
     if sys.argv[1:] != ["serve"]:
         sys.exit("usage: python -m authmesh_gateway serve")
-    settings = GatewaySettings()  # type: ignore[call-arg]  # fields come from the environment
+    settings = GatewaySettings()  # fields come from the environment
     uvicorn.run(
         create_app(settings),
         host=settings.gateway_host,

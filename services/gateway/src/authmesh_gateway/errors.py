@@ -27,8 +27,8 @@ _STATUS_BY_KIND = {
 
 def api_error(error: DomainError) -> ApiError:
     if error.reason in _BETTER_AUTH:
-        status, code = _BETTER_AUTH[error.reason]
-        return ApiError.from_code(status, code)
+        better_auth_status, code = _BETTER_AUTH[error.reason]
+        return ApiError.from_code(better_auth_status, code)
     if error.kind in (ErrorKind.UNAVAILABLE, ErrorKind.DEADLINE_EXCEEDED):
         return ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
     status = _STATUS_BY_KIND.get(error.kind)

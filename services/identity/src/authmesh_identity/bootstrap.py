@@ -14,7 +14,7 @@ from authmesh_kit.runtime import ServiceRuntime
 
 
 async def serve() -> None:
-    settings = IdentitySettings()  # type: ignore[call-arg]  # fields come from the environment
+    settings = IdentitySettings()  # fields come from the environment
     runtime = ServiceRuntime("identity", settings)
     engine = create_engine(
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow

@@ -1,10 +1,9 @@
 """The mfa service's composition root."""
 
-from authmesh.mfa.v1 import mfa_pb2_grpc
 from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.outbox import OutboxRelay
 from authmesh_kit.runtime import ServiceRuntime
-from authmesh_mfa.api.servicer import registration
+from authmesh_mfa.api.servicer import MfaServicer, registration
 from authmesh_mfa.settings import MfaSettings
 from authmesh_mfa.store.tables import SCHEMA, outbox
 
@@ -16,9 +15,7 @@ async def serve() -> None:
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
     )
     runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
-    # The RPCs come with later issues; until then the generated base answers UNIMPLEMENTED.
-    servicer = mfa_pb2_grpc.MfaServiceServicer()
     try:
-        await runtime.serve([registration(servicer)])
+        await runtime.serve([registration(MfaServicer())])
     finally:
         await engine.dispose()

@@ -1,10 +1,9 @@
 """The org service's composition root."""
 
-from authmesh.org.v1 import org_pb2_grpc
 from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.outbox import OutboxRelay
 from authmesh_kit.runtime import ServiceRuntime
-from authmesh_org.api.servicer import registration
+from authmesh_org.api.servicer import OrgServicer, registration
 from authmesh_org.settings import OrgSettings
 from authmesh_org.store.tables import SCHEMA, outbox
 
@@ -16,9 +15,7 @@ async def serve() -> None:
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
     )
     runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
-    # The RPCs come with later issues; until then the generated base answers UNIMPLEMENTED.
-    servicer = org_pb2_grpc.OrgServiceServicer()
     try:
-        await runtime.serve([registration(servicer)])
+        await runtime.serve([registration(OrgServicer())])
     finally:
         await engine.dispose()

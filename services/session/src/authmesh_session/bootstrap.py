@@ -13,7 +13,7 @@ from authmesh_session.store.tables import SCHEMA, outbox
 
 
 async def serve() -> None:
-    settings = SessionSettings()  # type: ignore[call-arg]  # fields come from the environment
+    settings = SessionSettings()  # fields come from the environment
     runtime = ServiceRuntime("session", settings)
     engine = create_engine(
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow

@@ -1,5 +1,7 @@
 """The audit.v1 gRPC servicer."""
 
+from typing import Any
+
 from grpc.aio import ServicerContext
 
 from authmesh.audit.v1 import audit_pb2, audit_pb2_grpc
@@ -16,7 +18,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         self._store = store
 
     async def ListEvents(
-        self, request: audit_pb2.ListEventsRequest, context: ServicerContext
+        self, request: audit_pb2.ListEventsRequest, context: ServicerContext[Any, Any]
     ) -> audit_pb2.ListEventsResponse:
         page = await list_events(
             self._store, user_id=request.user_id, limit=request.limit, cursor=request.cursor

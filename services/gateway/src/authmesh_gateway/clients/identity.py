@@ -24,19 +24,25 @@ class IdentityClient:
         )
         # Hashing takes ~15 ms of CPU per request; under load it queues, so allow more time.
         response = await self._channel.call(self._stub.SignUpWithEmail, request, timeout_s=5.0)
-        return response.user
+        user: identity_pb2.User = response.user
+        return user
 
     async def verify_password(
         self, *, email: str, password: str, actor: envelope_pb2.Actor
     ) -> identity_pb2.User:
         request = identity_pb2.VerifyPasswordRequest(email=email, password=password, actor=actor)
         response = await self._channel.call(self._stub.VerifyPassword, request, timeout_s=5.0)
-        return response.user
+        user: identity_pb2.User = response.user
+        return user
 
     async def assert_can_sign_in(self, user_id: str) -> identity_pb2.User:
         request = identity_pb2.AssertCanSignInRequest(user_id=user_id)
-        return (await self._channel.call(self._stub.AssertCanSignIn, request)).user
+        user: identity_pb2.User = (
+            await self._channel.call(self._stub.AssertCanSignIn, request)
+        ).user
+        return user
 
     async def get_user(self, user_id: str) -> identity_pb2.User:
         request = identity_pb2.GetUserRequest(user_id=user_id)
-        return (await self._channel.call(self._stub.GetUser, request)).user
+        user: identity_pb2.User = (await self._channel.call(self._stub.GetUser, request)).user
+        return user

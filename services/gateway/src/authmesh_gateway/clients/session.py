@@ -28,7 +28,10 @@ class SessionClient:
             method=method,
             actor=actor,
         )
-        return (await self._channel.call(self._stub.CreateSession, request)).session
+        session: session_pb2.Session = (
+            await self._channel.call(self._stub.CreateSession, request)
+        ).session
+        return session
 
     async def get(self, token: str, *, disable_refresh: bool) -> session_pb2.GetSessionResponse:
         request = session_pb2.GetSessionRequest(token=token, disable_refresh=disable_refresh)
@@ -36,4 +39,5 @@ class SessionClient:
 
     async def revoke(self, token: str, actor: envelope_pb2.Actor) -> bool:
         request = session_pb2.RevokeSessionRequest(token=token, actor=actor)
-        return (await self._channel.call(self._stub.RevokeSession, request)).revoked
+        revoked: bool = (await self._channel.call(self._stub.RevokeSession, request)).revoked
+        return revoked

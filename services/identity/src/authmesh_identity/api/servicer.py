@@ -1,5 +1,7 @@
 """The identity.v1 gRPC servicer: decode, call one use case, encode."""
 
+from typing import Any
+
 from grpc.aio import ServicerContext
 
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -29,7 +31,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self._policy = policy
 
     async def SignUpWithEmail(
-        self, request: identity_pb2.SignUpWithEmailRequest, context: ServicerContext
+        self, request: identity_pb2.SignUpWithEmailRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.SignUpWithEmailResponse:
         user = await sign_up_with_email(
             self._store,
@@ -44,7 +46,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.SignUpWithEmailResponse(user=user_to_proto(user))
 
     async def VerifyPassword(
-        self, request: identity_pb2.VerifyPasswordRequest, context: ServicerContext
+        self, request: identity_pb2.VerifyPasswordRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.VerifyPasswordResponse:
         user = await verify_password(
             self._store,
@@ -56,13 +58,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.VerifyPasswordResponse(user=user_to_proto(user))
 
     async def AssertCanSignIn(
-        self, request: identity_pb2.AssertCanSignInRequest, context: ServicerContext
+        self, request: identity_pb2.AssertCanSignInRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.AssertCanSignInResponse:
         user = await assert_can_sign_in(self._store, user_id=request.user_id)
         return identity_pb2.AssertCanSignInResponse(user=user_to_proto(user))
 
     async def GetUser(
-        self, request: identity_pb2.GetUserRequest, context: ServicerContext
+        self, request: identity_pb2.GetUserRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.GetUserResponse:
         user = await self._store.get(request.user_id)
         if user is None:

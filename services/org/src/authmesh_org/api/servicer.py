@@ -1,10 +1,14 @@
 """The org.v1 gRPC servicer and who may call it.
 
-The RPCs are not implemented yet: the generated `OrgServiceServicer` is registered as it is,
-and the kit answers its `NotImplementedError` with UNIMPLEMENTED.
+Its RPCs are contracts a later issue implements; until then they answer UNIMPLEMENTED.
 """
 
-from authmesh.org.v1 import org_pb2_grpc
+from typing import Any
+
+from grpc.aio import ServicerContext
+
+from authmesh.org.v1 import org_pb2, org_pb2_grpc
+from authmesh_kit.errors import not_implemented_yet
 from authmesh_kit.grpc.server import Registration
 
 ALLOWED_CALLERS = {
@@ -13,7 +17,16 @@ ALLOWED_CALLERS = {
 }
 
 
-def registration(servicer: org_pb2_grpc.OrgServiceServicer) -> Registration:
+class OrgServicer(org_pb2_grpc.OrgServiceServicer):
+    """Organizations arrive with the organizations issue."""
+
+    async def CheckPermission(
+        self, request: org_pb2.CheckPermissionRequest, context: ServicerContext[Any, Any]
+    ) -> org_pb2.CheckPermissionResponse:
+        raise not_implemented_yet("org")
+
+
+def registration(servicer: OrgServicer) -> Registration:
     return Registration(
         service_name="authmesh.org.v1.OrgService",
         add_to_server=org_pb2_grpc.add_OrgServiceServicer_to_server,

@@ -1,10 +1,14 @@
 """The risk.v1 gRPC servicer and who may call it.
 
-The RPCs are not implemented yet: the generated `RiskServiceServicer` is registered as it is,
-and the kit answers its `NotImplementedError` with UNIMPLEMENTED.
+Its RPCs are contracts a later issue implements; until then they answer UNIMPLEMENTED.
 """
 
-from authmesh.risk.v1 import risk_pb2_grpc
+from typing import Any
+
+from grpc.aio import ServicerContext
+
+from authmesh.risk.v1 import risk_pb2, risk_pb2_grpc
+from authmesh_kit.errors import not_implemented_yet
 from authmesh_kit.grpc.server import Registration
 
 ALLOWED_CALLERS = {
@@ -12,7 +16,16 @@ ALLOWED_CALLERS = {
 }
 
 
-def registration(servicer: risk_pb2_grpc.RiskServiceServicer) -> Registration:
+class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
+    """Risk scoring arrives with the audit-and-risk issue."""
+
+    async def Assess(
+        self, request: risk_pb2.AssessRequest, context: ServicerContext[Any, Any]
+    ) -> risk_pb2.AssessResponse:
+        raise not_implemented_yet("risk")
+
+
+def registration(servicer: RiskServicer) -> Registration:
     return Registration(
         service_name="authmesh.risk.v1.RiskService",
         add_to_server=risk_pb2_grpc.add_RiskServiceServicer_to_server,

@@ -1,5 +1,7 @@
 """Domain sessions to session.v1 messages."""
 
+from typing import Any
+
 from google.protobuf import timestamp_pb2
 
 from authmesh.session.v1 import session_pb2
@@ -7,7 +9,7 @@ from authmesh_session.domain.model import Session
 
 
 def session_to_proto(session: Session, token: str) -> session_pb2.Session:
-    stamps = {}
+    stamps: dict[str, Any] = {}
     for field in ("expires_at", "created_at", "updated_at"):
         stamp = timestamp_pb2.Timestamp()
         stamp.FromDatetime(getattr(session, field))

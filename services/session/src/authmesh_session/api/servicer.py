@@ -1,5 +1,7 @@
 """The session.v1 gRPC servicer: decode, call one use case, encode."""
 
+from typing import Any
+
 from grpc.aio import ServicerContext
 
 from authmesh.session.v1 import session_pb2, session_pb2_grpc
@@ -35,7 +37,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         self._lifetimes = lifetimes
 
     async def CreateSession(
-        self, request: session_pb2.CreateSessionRequest, context: ServicerContext
+        self, request: session_pb2.CreateSessionRequest, context: ServicerContext[Any, Any]
     ) -> session_pb2.CreateSessionResponse:
         session, token = await create_session(
             self._store,
@@ -51,7 +53,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         return session_pb2.CreateSessionResponse(session=session_to_proto(session, token))
 
     async def GetSession(
-        self, request: session_pb2.GetSessionRequest, context: ServicerContext
+        self, request: session_pb2.GetSessionRequest, context: ServicerContext[Any, Any]
     ) -> session_pb2.GetSessionResponse:
         token = _checked_token(request.token)
         session, refreshed = await get_session(
@@ -62,7 +64,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         )
 
     async def RevokeSession(
-        self, request: session_pb2.RevokeSessionRequest, context: ServicerContext
+        self, request: session_pb2.RevokeSessionRequest, context: ServicerContext[Any, Any]
     ) -> session_pb2.RevokeSessionResponse:
         revoked = await revoke_session(
             self._store,

@@ -3,7 +3,7 @@ PYTHON := .venv/bin/python
 INSTALL_INPUTS := constraints.txt requirements-dev.txt proto/pyproject.toml kit/pyproject.toml \
 	$(wildcard services/*/pyproject.toml) scripts/install_venv.sh
 
-.PHONY: venv up test lint proto proto-check
+.PHONY: venv up test lint proto proto-check bench
 
 # Re-installs only when a project file changed; the stamp is written by the script.
 venv: .venv/.installed
@@ -24,3 +24,6 @@ proto: venv
 
 proto-check: venv
 	scripts/check_proto.sh
+
+bench: venv
+	$(PYTHON) bench/get_session.py

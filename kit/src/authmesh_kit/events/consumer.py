@@ -8,16 +8,14 @@ only after that transaction committed. A failing handler gets the message redeli
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from types import ModuleType
 
 import nats.errors
 import nats.js.errors
 import structlog
-from alembic.operations import Operations
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,24 +32,6 @@ Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
 
 _FETCH_BATCH = 100
 _RETRY_DELAY_S = 2.0
-
-
-def processed_events_table(metadata: MetaData) -> Table:
-    return Table(
-        "processed_events",
-        metadata,
-        Column("event_id", Text, primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-
-
-def create_processed_events_table(op: Operations | ModuleType, schema: str) -> None:
-    op.create_table(
-        "processed_events",
-        Column("event_id", Text, primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        schema=schema,
-    )
 
 
 class EventConsumer:

@@ -9,11 +9,9 @@ de-duplicates, and consumers are idempotent by event id anyway. Nothing is lost.
 import asyncio
 import contextlib
 from datetime import UTC, datetime
-from types import ModuleType
 
 import structlog
-from alembic.operations import Operations
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, Text, func, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.events.envelope import Envelope
@@ -25,30 +23,6 @@ log = structlog.get_logger(__name__)
 
 _BATCH = 200
 _POLL_INTERVAL_S = 1.0
-
-
-def outbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "outbox",
-        metadata,
-        Column("id", Text, primary_key=True),
-        Column("subject", Text, nullable=False),
-        Column("envelope", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-
-
-def create_outbox_table(op: Operations | ModuleType, schema: str) -> None:
-    """For a service's first migration: the same table `outbox_table` describes."""
-    op.create_table(
-        "outbox",
-        Column("id", Text, primary_key=True),
-        Column("subject", Text, nullable=False),
-        Column("envelope", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        schema=schema,
-    )
-    op.create_index("outbox_created_at", "outbox", ["created_at"], schema=schema)
 
 
 def notify_channel(schema: str) -> str:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from authmesh_gateway.clients.identity import IdentityClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.sessions.cache import SessionCache
@@ -19,3 +21,8 @@ class GatewayContext:
     cookies: CookieNames
     secrets: list[str]
     trusted_proxies: TrustedProxies
+
+
+def context_of(request: Request) -> GatewayContext:
+    context: GatewayContext = request.app.state.ctx
+    return context

@@ -3,7 +3,7 @@
 from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 
-from authmesh_kit.events.consumer import processed_events_table
+from authmesh_kit.db.kit_tables import kit_tables
 
 SCHEMA = "audit"
 metadata = MetaData(schema=SCHEMA)
@@ -28,4 +28,4 @@ entries = Table(
     Index("entries_user_id_event_id", "user_id", "event_id"),
 )
 
-processed_events = processed_events_table(metadata)
+processed_events = kit_tables(metadata).processed_events

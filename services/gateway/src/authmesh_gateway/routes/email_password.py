@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.context import context_of
 from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import actor_of, json_response, read_body
 from authmesh_gateway.serialize import user_json
@@ -19,14 +19,9 @@ from authmesh_kit.errors import DomainError
 router = APIRouter()
 
 
-def _ctx(request: Request) -> GatewayContext:
-    context: GatewayContext = request.app.state.ctx
-    return context
-
-
 @router.post("/sign-up/email")
 async def sign_up_email(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_UP_EMAIL)
     actor = actor_of(request, ctx)
     try:
@@ -50,7 +45,7 @@ async def sign_up_email(request: Request) -> Response:
 
 @router.post("/sign-in/email")
 async def sign_in_email(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_IN_EMAIL)
     actor = actor_of(request, ctx)
     try:

@@ -6,7 +6,7 @@ from datetime import UTC
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.context import context_of
 from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import (
     actor_of,
@@ -27,14 +27,9 @@ _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _TRUE = ("true", "1")
 
 
-def _ctx(request: Request) -> GatewayContext:
-    context: GatewayContext = request.app.state.ctx
-    return context
-
-
 @router.get("/get-session")
 async def get_session(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = context_of(request)
     token = session_token(request, ctx)
     if token is None:
         return Response(b"null", 200, _NO_STORE, media_type="application/json")
@@ -72,7 +67,7 @@ async def get_session_post() -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = context_of(request)
     token = session_token(request, ctx)
     if token is not None:
         ctx.cache.evict(hashlib.sha256(token.encode()).digest())

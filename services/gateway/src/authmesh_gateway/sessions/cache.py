@@ -9,6 +9,12 @@ be trusted — NATS disconnected — the cache is bypassed and cleared, never se
 import time
 from dataclasses import dataclass
 
+from prometheus_client import Counter
+
+_LOOKUPS = Counter("authmesh_session_cache_lookups_total", "Session cache lookups", ["result"])
+_HIT = _LOOKUPS.labels("hit")
+_MISS = _LOOKUPS.labels("miss")
+
 
 @dataclass(frozen=True)
 class CachedSession:
@@ -24,8 +30,6 @@ class SessionCache:
         self._entries: dict[bytes, tuple[CachedSession, float]] = {}
         self._by_user: dict[str, set[bytes]] = {}
         self.usable = False  # set by the revocation listener while it is subscribed
-        self.hits = 0
-        self.misses = 0
 
     def get(self, token_hash: bytes) -> CachedSession | None:
         if not self.usable:
@@ -33,11 +37,11 @@ class SessionCache:
         found = self._entries.get(token_hash)
         now = time.time()
         if found is None or found[1] <= now or found[0].expires_at <= now:
-            self.misses += 1
+            _MISS.inc()
             if found is not None:
                 self.evict(token_hash)
             return None
-        self.hits += 1
+        _HIT.inc()
         return found[0]
 
     def put(self, token_hash: bytes, entry: CachedSession) -> None:

@@ -2,10 +2,12 @@
 process, delivering only new events. The cache is usable only while this subscription is live."""
 
 import asyncio
+import time
 
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
+from prometheus_client import Histogram
 
 from authmesh.session.v1 import session_pb2
 from authmesh_gateway.sessions.cache import SessionCache
@@ -15,6 +17,12 @@ from authmesh_kit.events.names import AUTH_EVENTS, event_subject, stream_name
 from authmesh_kit.events.nats_link import NatsLink
 
 log = structlog.get_logger(__name__)
+
+_PROPAGATION = Histogram(
+    "authmesh_revocation_propagation_seconds",
+    "From a session's revocation to its eviction from this gateway's cache",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 
 _SUBSCRIBE_RETRY_S = 1.0
 
@@ -70,3 +78,4 @@ class RevocationListener:
             return
         assert isinstance(revoked, session_pb2.SessionRevoked)
         self._cache.evict(bytes.fromhex(revoked.token_hash))
+        _PROPAGATION.observe(max(0.0, time.time() - envelope.occurred_at.ToMilliseconds() / 1000))

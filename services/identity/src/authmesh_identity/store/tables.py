@@ -14,8 +14,7 @@ from sqlalchemy import (
     func,
 )
 
-from authmesh_kit.events.consumer import processed_events_table
-from authmesh_kit.events.outbox import outbox_table
+from authmesh_kit.db.kit_tables import kit_tables
 
 SCHEMA = "identity"
 metadata = MetaData(schema=SCHEMA)
@@ -58,5 +57,6 @@ accounts = Table(
     Index("accounts_user_id", "user_id"),
 )
 
-outbox = outbox_table(metadata)
-processed_events = processed_events_table(metadata)
+_kit = kit_tables(metadata)
+outbox = _kit.outbox
+processed_events = _kit.processed_events

@@ -4,11 +4,11 @@ codes, OTP challenges, passkeys and trusted devices arrive with their issues.
 
 from sqlalchemy import MetaData
 
-from authmesh_kit.events.consumer import processed_events_table
-from authmesh_kit.events.outbox import outbox_table
+from authmesh_kit.db.kit_tables import kit_tables
 
 SCHEMA = "mfa"
 metadata = MetaData(schema=SCHEMA)
 
-outbox = outbox_table(metadata)
-processed_events = processed_events_table(metadata)
+_kit = kit_tables(metadata)
+outbox = _kit.outbox
+processed_events = _kit.processed_events

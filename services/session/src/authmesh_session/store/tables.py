@@ -2,8 +2,7 @@
 
 from sqlalchemy import Boolean, Column, DateTime, Index, LargeBinary, MetaData, Table, Text
 
-from authmesh_kit.events.consumer import processed_events_table
-from authmesh_kit.events.outbox import outbox_table
+from authmesh_kit.db.kit_tables import kit_tables
 
 SCHEMA = "session"
 metadata = MetaData(schema=SCHEMA)
@@ -27,5 +26,6 @@ sessions = Table(
     Index("sessions_expires_at", "expires_at"),
 )
 
-outbox = outbox_table(metadata)
-processed_events = processed_events_table(metadata)
+_kit = kit_tables(metadata)
+outbox = _kit.outbox
+processed_events = _kit.processed_events

@@ -1,4 +1,4 @@
-"""Audit entries and processed events.
+"""Audit entries and the kit tables.
 
 Revision ID: 0001
 """
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from authmesh_kit.events.consumer import create_processed_events_table
+from authmesh_kit.db.kit_tables import create_kit_tables, drop_kit_tables
 
 revision = "0001"
 down_revision = None
@@ -39,9 +39,9 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("entries_user_id_event_id", "entries", ["user_id", "event_id"], schema=SCHEMA)
-    create_processed_events_table(op, SCHEMA)
+    create_kit_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_table("processed_events", schema=SCHEMA)
+    drop_kit_tables(op, SCHEMA)
     op.drop_table("entries", schema=SCHEMA)

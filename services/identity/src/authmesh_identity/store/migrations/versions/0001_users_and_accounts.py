@@ -6,8 +6,7 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from authmesh_kit.events.consumer import create_processed_events_table
-from authmesh_kit.events.outbox import create_outbox_table
+from authmesh_kit.db.kit_tables import create_kit_tables, drop_kit_tables
 
 revision = "0001"
 down_revision = None
@@ -67,12 +66,10 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("accounts_user_id", "accounts", ["user_id"], schema=SCHEMA)
-    create_outbox_table(op, SCHEMA)
-    create_processed_events_table(op, SCHEMA)
+    create_kit_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_table("processed_events", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
+    drop_kit_tables(op, SCHEMA)
     op.drop_table("accounts", schema=SCHEMA)
     op.drop_table("users", schema=SCHEMA)

@@ -3,13 +3,9 @@
 Revision ID: 0001
 """
 
-from typing import cast
-
 from alembic import op
-from alembic.operations import Operations
 
-from authmesh_kit.events.consumer import create_processed_events_table
-from authmesh_kit.events.outbox import create_outbox_table
+from authmesh_kit.db.kit_tables import create_kit_tables, drop_kit_tables
 
 revision = "0001"
 down_revision = None
@@ -20,12 +16,8 @@ SCHEMA = "org"
 
 
 def upgrade() -> None:
-    # alembic's `op` is a module that proxies the running Operations; the kit takes the latter.
-    operations = cast(Operations, op)
-    create_outbox_table(operations, SCHEMA)
-    create_processed_events_table(operations, SCHEMA)
+    create_kit_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_table("processed_events", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
+    drop_kit_tables(op, SCHEMA)

@@ -6,8 +6,7 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from authmesh_kit.events.consumer import create_processed_events_table
-from authmesh_kit.events.outbox import create_outbox_table
+from authmesh_kit.db.kit_tables import create_kit_tables, drop_kit_tables
 
 revision = "0001"
 down_revision = None
@@ -36,11 +35,9 @@ def upgrade() -> None:
     )
     op.create_index("sessions_user_id", "sessions", ["user_id"], schema=SCHEMA)
     op.create_index("sessions_expires_at", "sessions", ["expires_at"], schema=SCHEMA)
-    create_outbox_table(op, SCHEMA)
-    create_processed_events_table(op, SCHEMA)
+    create_kit_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_table("processed_events", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
+    drop_kit_tables(op, SCHEMA)
     op.drop_table("sessions", schema=SCHEMA)

@@ -1,0 +1,50 @@
+"""The tables every service schema has for the kit's own use: the transactional outbox and
+the ids of events its consumers have processed. Described once, for the service's table
+metadata and for its first migration alike."""
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from alembic.operations import Operations
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, Text, func
+
+
+def _outbox_columns() -> list[Column[object]]:
+    return [
+        Column("id", Text, primary_key=True),
+        Column("subject", Text, nullable=False),
+        Column("envelope", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+def _processed_events_columns() -> list[Column[object]]:
+    return [
+        Column("event_id", Text, primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+@dataclass(frozen=True)
+class KitTables:
+    outbox: Table
+    processed_events: Table
+
+
+def kit_tables(metadata: MetaData) -> KitTables:
+    return KitTables(
+        outbox=Table("outbox", metadata, *_outbox_columns()),
+        processed_events=Table("processed_events", metadata, *_processed_events_columns()),
+    )
+
+
+def create_kit_tables(op: Operations | ModuleType, schema: str) -> None:
+    """For a service's first migration (alembic's `op` module proxies `Operations`)."""
+    op.create_table("outbox", *_outbox_columns(), schema=schema)
+    op.create_index("outbox_created_at", "outbox", ["created_at"], schema=schema)
+    op.create_table("processed_events", *_processed_events_columns(), schema=schema)
+
+
+def drop_kit_tables(op: Operations | ModuleType, schema: str) -> None:
+    op.drop_table("processed_events", schema=schema)
+    op.drop_table("outbox", schema=schema)

@@ -6,6 +6,7 @@ from authmesh_identity.domain.errors import invalid_credentials
 from authmesh_identity.domain.model import User
 from authmesh_identity.domain.passwords import PasswordHasher
 from authmesh_identity.domain.ports import UserStore
+from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Actor
 
 
@@ -14,8 +15,8 @@ async def verify_password(
 ) -> User:
     try:
         normalized = normalize_email(email)
-    except Exception:  # noqa: BLE001 - a malformed email is just one more unknown user
-        normalized = ""
+    except DomainError:
+        normalized = ""  # a malformed email is just one more unknown user
     found = await store.find_with_password(normalized) if normalized else None
     matched = await hasher.verify(found.password_hash if found else None, password)
     if found is None or not matched:

@@ -1,0 +1,48 @@
+"""The gateway's session cache: bounded lifetime, per-user eviction, never used untrusted."""
+
+import time
+
+from authmesh_gateway.sessions.cache import CachedSession, SessionCache
+
+
+def entry(user_id: str = "u1", expires_in_s: float = 3600) -> CachedSession:
+    return CachedSession(user_id=user_id, expires_at=time.time() + expires_in_s, body=b"{}")
+
+
+def test_an_untrusted_cache_neither_answers_nor_stores() -> None:
+    cache = SessionCache(ttl_s=60)
+    cache.put(b"a", entry())
+    assert cache.get(b"a") is None and len(cache) == 0
+
+
+def test_entries_answer_until_evicted_alone_or_with_their_user() -> None:
+    cache = SessionCache(ttl_s=60)
+    cache.usable = True
+    cache.put(b"a", entry("u1"))
+    cache.put(b"b", entry("u1"))
+    cache.put(b"c", entry("u2"))
+    assert cache.get(b"a") is not None
+    cache.evict(b"a")
+    assert cache.get(b"a") is None
+    cache.evict_user("u1")
+    assert cache.get(b"b") is None and cache.get(b"c") is not None
+
+
+def test_an_entry_never_outlives_its_session_or_the_ttl() -> None:
+    cache = SessionCache(ttl_s=60)
+    cache.usable = True
+    cache.put(b"expired", entry(expires_in_s=-1))
+    assert cache.get(b"expired") is None
+    short = SessionCache(ttl_s=0.01)
+    short.usable = True
+    short.put(b"a", entry())
+    time.sleep(0.02)
+    assert short.get(b"a") is None
+
+
+def test_the_cache_is_bounded() -> None:
+    cache = SessionCache(ttl_s=60, max_entries=2)
+    cache.usable = True
+    for key in (b"a", b"b", b"c"):
+        cache.put(key, entry())
+    assert len(cache) <= 2

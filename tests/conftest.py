@@ -17,14 +17,18 @@ def unique_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@example.test"
 
 
-@pytest.fixture
-async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+def browser(stack: Stack) -> httpx.AsyncClient:
     """A browser-like client: cookie jar, trusted Origin, and its own X-Forwarded-For so that
-    per-IP rate limits never couple two tests."""
+    per-IP rate limits never couple two tests (or two users of one test)."""
     n = next(_client_ips)
     headers = {
         "Origin": TRUSTED_ORIGIN,
         "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
     }
-    async with httpx.AsyncClient(base_url=stack.gateway_url, headers=headers, timeout=10) as http:
+    return httpx.AsyncClient(base_url=stack.gateway_url, headers=headers, timeout=10)
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(stack) as http:
         yield http

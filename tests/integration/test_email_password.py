@@ -126,13 +126,13 @@ async def test_concurrent_sign_ups_with_one_email_create_one_user(
 
 
 async def test_protected_fields_in_sign_up_never_take_effect(client: httpx.AsyncClient) -> None:
+    # `role` itself is refused with FIELD_NOT_ALLOWED (WIRE-NOTES §5; test_bad_input.py).
     response = await client.post(
         "/api/auth/sign-up/email",
         json={
             "name": "Mallory",
             "email": unique_email(),
             "password": PASSWORD,
-            "role": "admin",
             "emailVerified": True,
             "banned": True,
             "id": "chosen-id",

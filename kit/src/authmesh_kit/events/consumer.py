@@ -6,6 +6,7 @@ only after that transaction committed. A failing handler gets the message redeli
 """
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -79,15 +80,23 @@ class EventConsumer:
                 max_ack_pending=1000,
             ),
         )
-        while True:
-            try:
-                messages = await subscription.fetch(_FETCH_BATCH, timeout=1.0)
-            except nats.errors.TimeoutError:
-                continue
-            for message in messages:
-                await self._handle(message)
-            pending = messages[-1].metadata.num_pending if messages else 0
-            CONSUMER_LAG.labels(self._name).set(pending)
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(_FETCH_BATCH, timeout=1.0)
+                except nats.errors.TimeoutError:
+                    continue
+                for message in messages:
+                    await self._handle(message)
+                pending = messages[-1].metadata.num_pending if messages else 0
+                CONSUMER_LAG.labels(self._name).set(pending)
+        finally:
+            # nats-py's fetch takes messages off the subscription's queue without marking them
+            # done, so draining this subscription (NatsLink.close drains the connection) waits
+            # forever and the process is killed at the end of its grace period. Unsubscribing
+            # does not wait; on a retry it also keeps the old subscription from leaking.
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
     async def _handle(self, message: Msg) -> None:
         envelope = Envelope()

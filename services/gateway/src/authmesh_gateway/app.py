@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authmesh_gateway.clients.identity import IdentityClient
 from authmesh_gateway.clients.session import SessionClient
@@ -22,6 +23,22 @@ from authmesh_gateway.wire.errors import ApiError
 from authmesh_kit.runtime import ServiceRuntime
 
 BASE_PATH = "/api/auth"
+_NOT_FOUND = Response(b"", 404)
+
+
+class UndecodedPaths:
+    """Better-Auth routes on the path exactly as sent, so `/api/auth/%6Fk` is no route
+    (WIRE-NOTES §2), while ASGI servers percent-decode `scope["path"]` and would route it to
+    /ok. No Better-Auth path holds a `%`, so a raw path with one is the router's 404 at once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"%" in (scope.get("raw_path") or b""):
+            await _NOT_FOUND(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -56,6 +73,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         redirect_slashes=False,  # Better-Auth: a trailing slash is another, unknown path
     )
     app.add_middleware(TraceContextMiddleware)
+    app.add_middleware(UndecodedPaths)
     app.include_router(email_password.router, prefix=BASE_PATH)
     app.include_router(session.router, prefix=BASE_PATH)
 

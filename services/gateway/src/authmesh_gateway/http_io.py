@@ -11,6 +11,7 @@ from authmesh.events.v1 import envelope_pb2
 from authmesh_gateway.context import GatewayContext
 from authmesh_gateway.wire import body as wire_body
 from authmesh_gateway.wire.body import JSON_ONLY, Body, MediaType
+from authmesh_gateway.wire.callback_urls import check_redirect_fields
 from authmesh_gateway.wire.client_ip import client_ip
 from authmesh_gateway.wire.cookies import parse_cookie_header, verify_signed_cookie
 from authmesh_gateway.wire.errors import ApiError
@@ -36,8 +37,10 @@ def error_response(error: ApiError) -> Response:
 async def read_body(
     request: Request, ctx: GatewayContext, allowed: Sequence[MediaType] = JSON_ONLY
 ) -> Body:
-    """The request body as Better-Auth reads it (wire/body.py), capped at `max_body_bytes`:
-    Authmesh answers 413 where Better-Auth would read any size."""
+    """The request body as Better-Auth's endpoints get it before zod: read as wire/body.py
+    says, capped at `max_body_bytes` (Authmesh answers 413 where Better-Auth would read any
+    size), then through the router's redirect-field check (wire/callback_urls.py), which
+    Better-Auth runs on every POST."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > ctx.settings.max_body_bytes:
         raise ApiError.too_large()
@@ -46,7 +49,9 @@ async def read_body(
         raw += chunk
         if len(raw) > ctx.settings.max_body_bytes:
             raise ApiError.too_large()
-    return wire_body.read_body(request.headers.get("content-type"), bytes(raw), allowed)
+    body = wire_body.read_body(request.headers.get("content-type"), bytes(raw), allowed)
+    check_redirect_fields(body)
+    return body
 
 
 def session_token(request: Request, ctx: GatewayContext) -> str | None:

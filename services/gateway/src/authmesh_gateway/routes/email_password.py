@@ -1,6 +1,7 @@
 """POST /sign-up/email and /sign-in/email (api.md §9.1)."""
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -12,17 +13,52 @@ from authmesh_gateway.serialize import user_json
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.issue import issue_session
 from authmesh_gateway.wire.body import FORM_OR_JSON
-from authmesh_gateway.wire.schemas import SIGN_IN_EMAIL, SIGN_UP_EMAIL
-from authmesh_gateway.wire.validation import validate_body
+from authmesh_gateway.wire.errors import (
+    INVALID_EMAIL,
+    ApiError,
+)
+from authmesh_gateway.wire.js import truthy
+from authmesh_gateway.wire.schemas import (
+    NOT_INPUT_USER_FIELDS,
+    SIGN_IN_EMAIL,
+    SIGN_UP_EMAIL,
+)
+from authmesh_gateway.wire.validation import is_email, validate_body
 from authmesh_kit.errors import DomainError
 
 router = APIRouter()
+
+# Every visible ASCII character: `quote` leaves these (and existing %XX escapes) alone.
+_VISIBLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def _check_sign_up(body: dict[str, Any]) -> None:
+    """Fields a sign-up may not set; password length is identity's policy (configurable)."""
+    for key in NOT_INPUT_USER_FIELDS:
+        if truthy(body.get(key)):
+            # Not the catalogue's message: Better-Auth names the field.
+            raise ApiError(400, "FIELD_NOT_ALLOWED", f"{key} is not allowed to be set")
+
+
+def _check_sign_in(body: dict[str, Any]) -> None:
+    """The email format, with zod's rule as Better-Auth checks it (identity, which treats a
+    malformed email as one more unknown user, would answer 401)."""
+    if not is_email(body["email"]):
+        raise INVALID_EMAIL.error()
+
+
+def _location(callback_url: str) -> str:
+    """The Location header for a callbackURL: anything outside visible ASCII percent-encoded
+    as UTF-8, as a browser would before following it. Raw, a control character or a character
+    beyond Latin-1 cannot be written in a header at all (a 500 after the session was made)."""
+    return quote(callback_url, safe=_VISIBLE_ASCII)
 
 
 @router.post("/sign-up/email")
 async def sign_up_email(request: Request) -> Response:
     ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_UP_EMAIL)
+    _check_sign_up(body)
     actor = actor_of(request, ctx)
     try:
         user = await ctx.identity.sign_up_with_email(
@@ -47,6 +83,7 @@ async def sign_up_email(request: Request) -> Response:
 async def sign_in_email(request: Request) -> Response:
     ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_IN_EMAIL)
+    _check_sign_in(body)
     actor = actor_of(request, ctx)
     try:
         user = await ctx.identity.verify_password(
@@ -63,6 +100,8 @@ async def sign_in_email(request: Request) -> Response:
     if callback_url:
         answer["url"] = callback_url
     answer["user"] = user_json(issued.user)
-    response = json_response(answer, headers={"Location": callback_url} if callback_url else None)
+    response = json_response(
+        answer, headers={"Location": _location(callback_url)} if callback_url else None
+    )
     set_session_cookies(response, ctx, issued.session.token, dont_remember)
     return response

@@ -13,12 +13,15 @@ from authmesh_gateway.http_io import (
     error_response,
     json_bytes,
     json_response,
+    read_body,
     session_token,
 )
 from authmesh_gateway.serialize import session_json, user_json
 from authmesh_gateway.sessions.cache import CachedSession
 from authmesh_gateway.sessions.cookies import clear_session_cookies, set_session_cookies
 from authmesh_gateway.wire.errors import ApiError
+from authmesh_gateway.wire.schemas import SIGN_OUT
+from authmesh_gateway.wire.validation import validate_body
 from authmesh_kit.errors import DomainError, ErrorKind
 
 router = APIRouter()
@@ -62,12 +65,18 @@ async def get_session(request: Request) -> Response:
 
 @router.post("/get-session")
 async def get_session_post() -> Response:
-    return error_response(ApiError.from_code(405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"))
+    # Better-Auth's refusal carries the same no-store headers as its GET answers.
+    response = error_response(ApiError.from_code(405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"))
+    response.headers.update(_NO_STORE)
+    return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
     ctx = context_of(request)
+    # Nothing in the body is used, but Better-Auth still reads and validates it: a bad one is
+    # a 415 or 400 and signs nobody out.
+    validate_body(await read_body(request, ctx), SIGN_OUT)
     token = session_token(request, ctx)
     if token is not None:
         ctx.cache.evict(hashlib.sha256(token.encode()).digest())

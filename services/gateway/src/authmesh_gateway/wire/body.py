@@ -6,13 +6,14 @@ undefined") and to a JSON `null`, so the absence of a body is its own value, `MI
 """
 
 import json
+import re
 from collections.abc import Sequence
 from enum import Enum
 from typing import Literal, TypeAlias
 from urllib.parse import parse_qsl
 
 from authmesh_gateway.wire.errors import ApiError
-from authmesh_gateway.wire.js import trim
+from authmesh_gateway.wire.js import to_well_formed, trim
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
@@ -32,6 +33,8 @@ JSON_ONLY: tuple[MediaType, ...] = ("application/json",)
 # Only /sign-up/email and /sign-in/email also take HTML form posts; the 415 message lists
 # the allowed types in this order.
 FORM_OR_JSON: tuple[MediaType, ...] = ("application/x-www-form-urlencoded", "application/json")
+# A `\uD800`..`\uDFFF` escape: the only way a JSON text can put a lone surrogate in a string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def read_body(
@@ -71,12 +74,29 @@ def parse_json(raw: bytes) -> JsonValue:
 
     Nesting deeper than Python's recursion allows (about 1000 levels) is also a 400, where V8
     would parse it: the one deliberate difference, since no real client nests that deep.
+
+    An escaped lone surrogate (`"\\ud800"`) is accepted, as by JSON.parse, but comes out as
+    U+FFFD: Python could not encode it for gRPC or the response (a 500), and Better-Auth stores
+    it as U+FFFD anyway, through its database driver. Only a text with such an escape is walked.
     """
     text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
     try:
         value: JsonValue = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
+        if _SURROGATE_ESCAPE.search(text):
+            value = _well_formed(value)
     except (ValueError, RecursionError):
         raise ApiError.invalid_json() from None
+    return value
+
+
+def _well_formed(value: JsonValue) -> JsonValue:
+    """`value` with every string, keys included, through `to_well_formed`."""
+    if isinstance(value, str):
+        return to_well_formed(value)
+    if isinstance(value, list):
+        return [_well_formed(item) for item in value]
+    if isinstance(value, dict):
+        return {to_well_formed(key): _well_formed(item) for key, item in value.items()}
     return value
 
 

@@ -54,9 +54,23 @@ def try_decode_uri_component(text: str) -> str:
         return text
 
 
+def to_well_formed(text: str) -> str:
+    """`String.prototype.toWellFormed`: each lone surrogate replaced by U+FFFD, so that the text
+    can be written as UTF-8 (what TextEncoder and Better-Auth's database driver do to it)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def text_encode(text: str) -> bytes:
     """`TextEncoder.encode`: UTF-8 where a lone surrogate becomes U+FFFD instead of an error."""
-    return _LONE_SURROGATE.sub("\ufffd", text).encode()
+    return to_well_formed(text).encode()
+
+
+def truthy(value: object) -> bool:
+    """`Boolean(value)` for JSON data: `false`, `0`, `""` and `null` are falsy; unlike
+    Python, an empty array or object is truthy."""
+    if isinstance(value, list | dict):
+        return True
+    return bool(value)
 
 
 def json_stringify(value: object) -> str:

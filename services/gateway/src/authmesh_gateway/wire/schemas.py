@@ -11,6 +11,10 @@ from authmesh_gateway.wire.validation import BodySchema, Field
 MAX_NAME = 256
 MAX_EMAIL = 254
 MAX_URL = 2048
+# User fields declared `input: false` with no default (admin and phone-number plugins): a
+# sign-up that sets one to a truthy value is FIELD_NOT_ALLOWED. Those with a default
+# (`emailVerified`, `banned`, `twoFactorEnabled`) are silently ignored instead.
+NOT_INPUT_USER_FIELDS = ("phoneNumberVerified", "role", "banReason", "banExpires")
 
 # z.object({name, email: z.email(), password: z.string().nonempty(), image?, callbackURL?,
 # rememberMe?}).and(z.record(z.string(), z.any())): extra user fields such as `username` pass.

@@ -51,6 +51,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         user = await verify_password(
             self._store,
             self._hasher,
+            self._policy,
             email=request.email,
             password=request.password,
             actor=request.actor if request.HasField("actor") else None,

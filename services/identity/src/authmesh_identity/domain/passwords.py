@@ -13,15 +13,24 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from authmesh_identity.domain.errors import password_too_long, password_too_short
 
 
+def utf16_length(text: str) -> int:
+    """Length as JavaScript counts it, which Better-Auth's limits use (an emoji counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 class PasswordPolicy:
     def __init__(self, min_length: int, max_length: int) -> None:
         self.min_length = min_length
         self.max_length = max_length
 
     def check(self, password: str) -> None:
-        if len(password) < self.min_length:
+        if utf16_length(password) < self.min_length:
             raise password_too_short()
-        if len(password) > self.max_length:
+        self.check_max(password)
+
+    def check_max(self, password: str) -> None:
+        """Sign-in checks only this, before any lookup: no hashing of oversized input."""
+        if utf16_length(password) > self.max_length:
             raise password_too_long()
 
 

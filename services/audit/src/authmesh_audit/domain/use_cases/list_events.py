@@ -1,7 +1,7 @@
 """A user's audit entries, newest first, in cursor pages."""
 
 import base64
-import binascii
+import uuid
 
 from authmesh_audit.domain.model import Page
 from authmesh_audit.domain.ports import AuditStore
@@ -16,10 +16,17 @@ def _encode_cursor(event_id: str) -> str:
 
 
 def _decode_cursor(cursor: str) -> str:
+    # Strictly: urlsafe_b64decode silently drops characters outside the alphabet, and any text
+    # would do as a bound, so a mangled cursor used to answer a wrong (often empty) page instead
+    # of an error. A cursor is only ever an event id, a UUID in canonical form.
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        event_id = raw.decode("ascii")
+        if str(uuid.UUID(event_id)) != event_id:
+            raise ValueError(event_id)
+    except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII input, not a UUID
         raise DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_CURSOR", "audit") from None
+    return event_id
 
 
 async def list_events(store: AuditStore, *, user_id: str, limit: int, cursor: str) -> Page:

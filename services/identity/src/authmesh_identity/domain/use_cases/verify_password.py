@@ -4,15 +4,22 @@ from authmesh_identity.domain import events
 from authmesh_identity.domain.emails import normalize_email
 from authmesh_identity.domain.errors import invalid_credentials
 from authmesh_identity.domain.model import User
-from authmesh_identity.domain.passwords import PasswordHasher
+from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UserStore
 from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Actor
 
 
 async def verify_password(
-    store: UserStore, hasher: PasswordHasher, *, email: str, password: str, actor: Actor | None
+    store: UserStore,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    *,
+    email: str,
+    password: str,
+    actor: Actor | None,
 ) -> User:
+    policy.check_max(password)
     try:
         normalized = normalize_email(email)
     except DomainError:

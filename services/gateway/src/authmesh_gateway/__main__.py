@@ -19,6 +19,9 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # The gateway decides itself which proxies' X-Forwarded-For to believe
+        # (AUTHMESH_TRUSTED_PROXIES); uvicorn's own rewriting would trust loopback regardless.
+        proxy_headers=False,
         log_config=None,
         timeout_graceful_shutdown=10,
     )

@@ -1,6 +1,6 @@
 """Everything a route needs, built once per process by the app's lifespan."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
@@ -21,6 +21,9 @@ class GatewayContext:
     cookies: CookieNames
     secrets: list[str]
     trusted_proxies: TrustedProxies
+    # Signed cookie values already verified, to their token: a repeat visit skips URL-decoding
+    # and HMAC. Only verified values enter, so a forged cookie never matches.
+    verified_cookies: dict[str, str] = field(default_factory=dict)
 
 
 def context_of(request: Request) -> GatewayContext:

@@ -18,6 +18,7 @@ from authmesh_gateway.wire.errors import ApiError
 
 _JSON = "application/json"
 MAX_USER_AGENT = 512
+_MAX_VERIFIED_COOKIES = 100_000
 
 
 def json_bytes(value: Any) -> bytes:
@@ -62,7 +63,14 @@ def session_token(request: Request, ctx: GatewayContext) -> str | None:
     wire = parse_cookie_header(header).get(ctx.cookies.session_token)
     if wire is None:
         return None
-    return verify_signed_cookie(wire, ctx.secrets)
+    token = ctx.verified_cookies.get(wire)
+    if token is None:
+        token = verify_signed_cookie(wire, ctx.secrets)
+        if token is not None:
+            if len(ctx.verified_cookies) >= _MAX_VERIFIED_COOKIES:
+                ctx.verified_cookies.clear()
+            ctx.verified_cookies[wire] = token
+    return token
 
 
 def actor_of(request: Request, ctx: GatewayContext) -> envelope_pb2.Actor:

@@ -28,6 +28,7 @@ router = APIRouter()
 
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _TRUE = ("true", "1")
+_NO_QUERY: dict[str, str] = {}
 
 
 @router.get("/get-session")
@@ -37,7 +38,8 @@ async def get_session(request: Request) -> Response:
     if token is None:
         return Response(b"null", 200, _NO_STORE, media_type="application/json")
     hashed = hashlib.sha256(token.encode()).digest()
-    query = request.query_params
+    # Most calls carry no query string: skip parsing one.
+    query = request.query_params if request.scope["query_string"] else _NO_QUERY
     bypass_cache = query.get("disableCookieCache", "").lower() in _TRUE
     if not bypass_cache:
         cached = ctx.cache.get(hashed)

@@ -5,6 +5,7 @@ the local NATS and Redis) and, unless --no-peer, a copy of ../shared/peers/bette
 same machine; signs one user up on each; then drives `GET /api/auth/get-session` with wrk
 (32 connections, each request from its own X-Forwarded-For) and prints requests/s, p50, p99
 and the ratio, measured in one run. Writes the report to var/bench/get-session.md.
+The peer keeps its rate limiting on unless RATE_LIMIT=0 is in the environment.
 """
 
 import argparse
@@ -69,6 +70,14 @@ def sign_up(base_url: str) -> str:
             if key.lower() == "set-cookie"
         ]
     return "; ".join(cookies)
+
+
+def check_session(url: str, cookie: str) -> None:
+    """wrk cannot look at bodies: make sure the cookie really yields a session first."""
+    request = urllib.request.Request(url, headers={"cookie": cookie})  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        if response.read(1) != b"{":
+            raise SystemExit(f"{url}: the benchmark cookie gives no session")
 
 
 def _milliseconds(text: str) -> float:
@@ -181,6 +190,7 @@ def main() -> None:
         for name, base_url in targets.items():
             cookie = sign_up(base_url)
             url = f"{base_url}/api/auth/get-session"
+            check_session(url, cookie)
             run_wrk(url, cookie, args.connections, 3)  # warm-up
             rows[name] = run_wrk(url, cookie, args.connections, args.duration)
     lines = [

@@ -1,5 +1,6 @@
 """The environment each process of a stack receives: the process contract."""
 
+from authmesh_kit.crypto.key_ring import new_key_ring_spec
 from authmesh_kit.grpc.service_auth import (
     ServiceTokenIssuer,
     ServiceTokenVerifier,
@@ -17,6 +18,7 @@ COMMON = {
     "AUTHMESH_LOG_LEVEL",
     "AUTHMESH_SERVICE_KEY",
     "AUTHMESH_SERVICE_PUBLIC_KEYS",
+    "AUTHMESH_ENCRYPTION_KEYS",
 } | {f"AUTHMESH_{name.upper()}_ADDR" for name in DATABASE_SERVICES}
 GATEWAY = {
     "AUTHMESH_SECRET",
@@ -29,7 +31,13 @@ GATEWAY = {
 
 def make_plan(gateway_port: int | None = None) -> Plan:
     return Plan.create(
-        StackSpec(secret="s" * 43, mode=Mode.TEST, gateway_port=gateway_port, admin_email="a@b"),
+        StackSpec(
+            secret="s" * 43,
+            encryption_keys=new_key_ring_spec(),
+            mode=Mode.TEST,
+            gateway_port=gateway_port,
+            admin_email="a@b",
+        ),
         namespace="ns1",
         database_url="postgresql://root@/ns1?host=/run/pg",
         redis_url="redis://127.0.0.1:6379/0",

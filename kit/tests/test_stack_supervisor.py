@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from authmesh_kit.crypto.key_ring import new_key_ring_spec
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES
 from authmesh_kit.stack.backing import Backing, fresh_backing
 from authmesh_kit.stack.plan import StackSpec
@@ -94,7 +95,12 @@ def make_stack(
     **extra_env: str,
 ) -> Stack:
     env = {**os.environ, "PYTHONPATH": str(stand_ins), "AUTHMESH_LEAK": "1", **extra_env}
-    spec = StackSpec(secret="s" * 43, admin_email="admin@authmesh.test", admin_password="pw")
+    spec = StackSpec(
+        secret="s" * 43,
+        encryption_keys=new_key_ring_spec(),
+        admin_email="admin@authmesh.test",
+        admin_password="pw",
+    )
     return Stack.create(spec, backing, log_dir=log_dir, parent_env=env, services=services)
 
 
@@ -141,7 +147,12 @@ async def test_a_service_that_exits_early_fails_the_start_with_its_log(
 
 
 async def test_nats_stops_and_starts_on_the_same_port(own_backing: Backing, tmp_path: Path) -> None:
-    stack = Stack.create(StackSpec(secret="s"), own_backing, log_dir=tmp_path, services=())
+    stack = Stack.create(
+        StackSpec(secret="s", encryption_keys=new_key_ring_spec()),
+        own_backing,
+        log_dir=tmp_path,
+        services=(),
+    )
     port = own_backing.nats_server.port if own_backing.nats_server else 0
     await stack.stop_nats()
     assert own_backing.nats_server is not None

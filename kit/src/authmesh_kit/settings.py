@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     # Ed25519 private key, and the public key of every service as "name:base64url,...".
     service_key: SecretStr
     service_public_keys: str
+    # The AES-256-GCM key ring ("kid:base64,..."; the first seals): required by services that
+    # seal secrets (authmesh_kit.crypto.key_ring), ignored by the others.
+    encryption_keys: SecretStr | None = None
     trace_sample_ratio: float = Field(default=0.01, ge=0.0, le=1.0)
     otlp_endpoint: str | None = None
 

@@ -13,7 +13,8 @@ def _outbox_columns() -> list[Column[object]]:
     return [
         Column("id", Text, primary_key=True),
         Column("subject", Text, nullable=False),
-        Column("envelope", LargeBinary, nullable=False),
+        # A serialized event envelope, or a sealed notify message: published as it is.
+        Column("payload", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     ]
 

@@ -14,9 +14,11 @@ import structlog
 from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from authmesh_kit.crypto.key_ring import KeyRing
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.names import event_subject
 from authmesh_kit.events.nats_link import NatsLink
+from authmesh_kit.events.notifications import Message, message_subject, seal_message
 from authmesh_kit.observability.metrics import OUTBOX_BACKLOG_AGE, OUTBOX_PUBLISHED
 
 log = structlog.get_logger(__name__)
@@ -30,27 +32,48 @@ def notify_channel(schema: str) -> str:
 
 
 class Outbox:
-    """Writes events inside the caller's transaction."""
+    """Writes events, and sealed messages for the notify service, inside the caller's
+    transaction."""
 
-    def __init__(self, table: Table, namespace: str) -> None:
+    def __init__(self, table: Table, namespace: str, key_ring: KeyRing | None = None) -> None:
         self._table = table
         self._namespace = namespace
+        self._key_ring = key_ring
         self._channel = notify_channel(str(table.schema))
 
     async def add(self, conn: AsyncConnection, *envelopes: Envelope) -> None:
-        if not envelopes:
-            return
-        await conn.execute(
-            self._table.insert(),
+        await self._insert(
+            conn,
             [
                 {
                     "id": envelope.id,
                     "subject": event_subject(self._namespace, envelope.type),
-                    "envelope": envelope.SerializeToString(),
+                    "payload": envelope.SerializeToString(),
                 }
                 for envelope in envelopes
             ],
         )
+
+    async def add_message(self, conn: AsyncConnection, *messages: Message) -> None:
+        if self._key_ring is None:
+            raise RuntimeError("this service's outbox has no key ring to seal messages with")
+        key_ring = self._key_ring
+        await self._insert(
+            conn,
+            [
+                {
+                    "id": message.id,
+                    "subject": message_subject(self._namespace, message),
+                    "payload": seal_message(key_ring, message),
+                }
+                for message in messages
+            ],
+        )
+
+    async def _insert(self, conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        await conn.execute(self._table.insert(), rows)
         # Delivered at commit, so the relay wakes exactly when the rows become visible.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._channel})
 
@@ -87,7 +110,7 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.subject, table.c.envelope, table.c.created_at)
+                    select(table.c.id, table.c.subject, table.c.payload, table.c.created_at)
                     .order_by(table.c.created_at, table.c.id)
                     .limit(_BATCH)
                     .with_for_update(skip_locked=True)
@@ -99,7 +122,7 @@ class OutboxRelay:
             OUTBOX_BACKLOG_AGE.set((datetime.now(UTC) - rows[0].created_at).total_seconds())
             for row in rows:
                 await js.publish(  # type: ignore[attr-defined]
-                    row.subject, row.envelope, timeout=2.0, headers={"Nats-Msg-Id": row.id}
+                    row.subject, row.payload, timeout=2.0, headers={"Nats-Msg-Id": row.id}
                 )
             await conn.execute(table.delete().where(table.c.id.in_([row.id for row in rows])))
         OUTBOX_PUBLISHED.inc(len(rows))

@@ -22,13 +22,19 @@ from pathlib import Path
 
 from authmesh_kit.settings import Mode
 from authmesh_kit.stack.backing import local_backing
-from authmesh_kit.stack.plan import StackSpec, load_or_create_secret
+from authmesh_kit.stack.plan import (
+    StackSpec,
+    load_or_create_encryption_keys,
+    load_or_create_secret,
+)
 from authmesh_kit.stack.supervisor import Stack, StackError
 
 
 def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
     return StackSpec(
         secret=env.get("AUTHMESH_SECRET") or load_or_create_secret(data_dir),
+        encryption_keys=env.get("AUTHMESH_ENCRYPTION_KEYS")
+        or load_or_create_encryption_keys(data_dir),
         mode=Mode(env.get("AUTHMESH_MODE", Mode.DEVELOPMENT.value)),
         gateway_port=int(env.get("AUTHMESH_GATEWAY_PORT", "8000")),
         base_url=env.get("AUTHMESH_BASE_URL") or None,

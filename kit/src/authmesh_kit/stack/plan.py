@@ -8,12 +8,13 @@ contract every service's `serve` reads. A process receives the parent environmen
 
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from authmesh_kit.bootstrap import role_name
+from authmesh_kit.crypto.key_ring import new_key_ring_spec
 from authmesh_kit.grpc.service_auth import generate_key_pair
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES, Mode
 
@@ -39,15 +40,23 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def load_or_create_secret(data_dir: Path) -> str:
-    """The development cookie secret, kept in the data directory so sessions survive restarts."""
-    path = data_dir / "secret"
+def _load_or_create(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
-    path.write_text(secrets.token_urlsafe(32))
+    path.write_text(make())
     return path.read_text().strip()
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """The development cookie secret, kept in the data directory so sessions survive restarts."""
+    return _load_or_create(data_dir / "secret", lambda: secrets.token_urlsafe(32))
+
+
+def load_or_create_encryption_keys(data_dir: Path) -> str:
+    """The development key ring, kept so that sealed messages and secrets survive restarts."""
+    return _load_or_create(data_dir / "encryption_keys", new_key_ring_spec)
 
 
 def with_credentials(url: str, user: str, password: str) -> str:
@@ -63,6 +72,7 @@ class StackSpec:
     """The operator's choices; everything else a stack needs is derived from these."""
 
     secret: str
+    encryption_keys: str
     mode: Mode = Mode.DEVELOPMENT
     gateway_port: int | None = None  # None: any free port
     base_url: str | None = None  # None: http://localhost:<gateway port>
@@ -139,6 +149,7 @@ class Plan:
             "AUTHMESH_METRICS_PORT": str(self.metrics_ports[name]),
             "AUTHMESH_LOG_LEVEL": spec.log_level,
             "AUTHMESH_SERVICE_KEY": self.key_pairs[name][0],
+            "AUTHMESH_ENCRYPTION_KEYS": spec.encryption_keys,
             "AUTHMESH_SERVICE_PUBLIC_KEYS": ",".join(
                 f"{service}:{pair[1]}" for service, pair in self.key_pairs.items()
             ),

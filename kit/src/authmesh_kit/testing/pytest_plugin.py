@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from authmesh_kit.crypto.key_ring import new_key_ring_spec
 from authmesh_kit.settings import Mode
 from authmesh_kit.stack.backing import Backing, fresh_backing
 from authmesh_kit.stack.plan import StackSpec
@@ -32,6 +33,7 @@ async def backing(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bac
 async def stack(backing: Backing, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     spec = StackSpec(
         secret=secrets.token_urlsafe(32),
+        encryption_keys=new_key_ring_spec(),
         mode=Mode.TEST,
         trusted_origins=TRUSTED_ORIGIN,
         trusted_proxies="127.0.0.1,::1",

@@ -1,0 +1,1 @@
+"""Symmetric encryption shared by the services (never hand-rolled: `cryptography`'s AES-GCM)."""

@@ -167,7 +167,7 @@ async def add_outbox_row(stack: Stack, envelope: Envelope) -> None:
     conn = await asyncpg.connect(stack.admin_database_url)
     try:
         await conn.execute(
-            "INSERT INTO identity.outbox (id, subject, envelope) VALUES ($1, $2, $3)",
+            "INSERT INTO identity.outbox (id, subject, payload) VALUES ($1, $2, $3)",
             envelope.id,
             event_subject(stack.namespace, envelope.type),
             envelope.SerializeToString(),

@@ -18,11 +18,8 @@ For a managed Postgres where a DBA runs the SQL instead, per service (role `<nam
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import os
 import re
-import secrets
 from collections.abc import Mapping
 
 import asyncpg
@@ -31,6 +28,7 @@ import structlog
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError
+from scramp import ScramMechanism
 
 from authmesh_kit.events.names import (
     AUTH_EVENTS,
@@ -73,18 +71,15 @@ def role_name(namespace: str, service: str) -> str:
 def scram_sha256_verifier(
     password: str, *, salt: bytes | None = None, iterations: int = _SCRAM_ITERATIONS
 ) -> str:
-    """The SCRAM-SHA-256 secret PostgreSQL stores for `password` (RFC 5802 §3, RFC 7677).
+    """The SCRAM-SHA-256 secret PostgreSQL stores for `password` (RFC 5802 §3, RFC 7677),
+    computed by `scramp` (SASLprep included, as PostgreSQL applies it).
 
     Sending this instead of the password keeps the cleartext out of the server's statement
-    log (`log_statement = ddl` records every ALTER ROLE). PostgreSQL applies SASLprep to
-    non-ASCII passwords before hashing, which this does not reproduce, so they are refused.
+    log (`log_statement = ddl` records every ALTER ROLE).
     """
-    if not password.isascii():
-        raise BootstrapError("database passwords must be ASCII")
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    stored_key = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
-    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    salt, stored_key, server_key, iterations = ScramMechanism("SCRAM-SHA-256").make_auth_info(
+        password, iteration_count=iterations, salt=salt
+    )
 
     def b64(raw: bytes) -> str:
         return base64.b64encode(raw).decode()

@@ -1,5 +1,7 @@
 """The environment each process of a stack receives: the process contract."""
 
+from pathlib import Path
+
 from authmesh_kit.crypto.key_ring import new_key_ring_spec
 from authmesh_kit.grpc.service_auth import (
     ServiceTokenIssuer,
@@ -7,6 +9,7 @@ from authmesh_kit.grpc.service_auth import (
     parse_public_keys,
 )
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES, Mode
+from authmesh_kit.stack.__main__ import spec_from_env
 from authmesh_kit.stack.plan import Plan, StackSpec, with_credentials
 
 COMMON = {
@@ -57,6 +60,7 @@ def test_each_process_gets_exactly_the_contract() -> None:
     assert authmesh_keys(plan.env("identity")) == COMMON | {
         "AUTHMESH_GRPC_LISTEN",
         "AUTHMESH_IDENTITY_DATABASE_URL",
+        "AUTHMESH_BASE_URL",
         "AUTHMESH_ADMIN_EMAIL",
         "AUTHMESH_ADMIN_PASSWORD",
     }
@@ -72,6 +76,7 @@ def test_values_are_consistent_across_processes() -> None:
     assert identity["AUTHMESH_GRPC_LISTEN"] == session["AUTHMESH_IDENTITY_ADDR"]
     assert identity["AUTHMESH_NATS_URL"] == "nats://identity:pw@127.0.0.1:4222"
     assert gateway["AUTHMESH_BASE_URL"] == "http://localhost:8123"
+    assert identity["AUTHMESH_BASE_URL"] == gateway["AUTHMESH_BASE_URL"]
     assert identity["AUTHMESH_IDENTITY_DATABASE_URL"] == with_credentials(
         "postgresql://root@/ns1?host=/run/pg", "ns1_identity", plan.database_passwords["identity"]
     )
@@ -95,3 +100,44 @@ def test_a_service_token_from_one_process_verifies_in_another() -> None:
 def test_credentials_are_quoted_in_urls() -> None:
     url = with_credentials("postgresql://root@db:5432/x?sslmode=require", "r", "p@ss:/word")
     assert url == "postgresql://r:p%40ss%3A%2Fword@db:5432/x?sslmode=require"
+
+
+def test_notify_gets_its_settings_and_the_mail_catcher_when_there_is_one() -> None:
+    spec = StackSpec(
+        secret="s" * 43,
+        encryption_keys=new_key_ring_spec(),
+        notify_env={"AUTHMESH_SMS_PROVIDER": "console"},
+        mail_catcher_port=8025,
+    )
+    plan = Plan.create(
+        spec,
+        namespace="ns1",
+        database_url="postgresql://root@/ns1",
+        redis_url="redis://127.0.0.1:6379/0",
+        nats_urls=dict.fromkeys(SERVICE_NAMES, "nats://127.0.0.1:4222"),
+        parent_env={"PATH": "/bin", "AUTHMESH_SMTP_HOST": "leaks-not"},
+    )
+    notify = plan.env("notify")
+    assert notify["AUTHMESH_SMS_PROVIDER"] == "console"
+    assert notify["AUTHMESH_SMTP_HOST"] == "127.0.0.1"
+    assert notify["AUTHMESH_SMTP_PORT"] == str(plan.mail_catcher_smtp_port)
+    assert notify["AUTHMESH_SMTP_SECURITY"] == "none"
+    assert "AUTHMESH_SMTP_HOST" not in plan.env("identity")
+    assert plan.mail_catcher_argv() == [
+        "-m",
+        "authmesh_notify.catcher",
+        f"--smtp-port={plan.mail_catcher_smtp_port}",
+        "--http-port=8025",
+    ]
+    assert "AUTHMESH_SMTP_HOST" not in plan.base_env()
+    assert make_plan().mail_catcher_argv() is None
+
+
+def test_make_up_runs_a_catcher_only_without_an_smtp_server(tmp_path: Path) -> None:
+    env = {"AUTHMESH_SECRET": "s" * 43, "AUTHMESH_SMS_PROVIDER": "twilio", "AUTHMESH_X": "1"}
+    spec = spec_from_env(env, tmp_path)
+    assert spec.mail_catcher_port == 8025
+    assert spec.notify_env == {"AUTHMESH_SMS_PROVIDER": "twilio"}
+    smtp = spec_from_env(env | {"AUTHMESH_SMTP_HOST": "smtp.example.com"}, tmp_path)
+    assert smtp.mail_catcher_port is None
+    assert smtp.notify_env["AUTHMESH_SMTP_HOST"] == "smtp.example.com"

@@ -16,7 +16,7 @@ import pytest
 from _pytest.mark import ParameterSet
 
 from authmesh_kit.stack.supervisor import Stack
-from tests.conftest import unique_email
+from tests.conftest import forget_rate_limits, next_client_ip, unique_email
 
 SIGN_UP = "/api/auth/sign-up/email"
 SIGN_IN = "/api/auth/sign-in/email"
@@ -560,6 +560,7 @@ async def test_a_huge_declared_length_is_413_at_once(stack: Stack) -> None:
     # The gateway must answer from the header, not wait for a gigabyte that never comes.
     head = (
         f"POST {SIGN_IN} HTTP/1.1\r\nHost: gateway\r\nContent-Type: {JSON}\r\n"
+        f"X-Forwarded-For: {next_client_ip()}\r\n"
         "Content-Length: 1000000000\r\nConnection: close\r\n\r\n{"
     )
     status, headers, body = _parse(await _raw_exchange(stack, head.encode()))
@@ -728,9 +729,11 @@ async def test_names_that_are_not_well_formed_are_stored_with_replacement_charac
     ],
 )
 async def test_a_garbage_forwarded_for_is_still_a_sign_in(
-    client: httpx.AsyncClient, forwarded_for: str
+    stack: Stack, client: httpx.AsyncClient, forwarded_for: str
 ) -> None:
-    # §8: an unparseable X-Forwarded-For is stored as "", never an error.
+    # §8: an unparseable X-Forwarded-For is stored as "", never an error. The client is
+    # unknown, so these cases share the one `no-trusted-ip` bucket (3 sign-ins per 10 s).
+    await forget_rate_limits(stack)
     response = await client.post(
         SIGN_IN,
         content=_sign_in_body(),
@@ -837,7 +840,13 @@ KNOWN_PATHS = [SIGN_UP, SIGN_IN, SIGN_OUT, GET_SESSION, OK]
 async def test_unrouted_requests_are_404_with_no_body(
     client: httpx.AsyncClient, method: str, path: str
 ) -> None:
-    headers = {"Access-Control-Request-Method": "POST"} if method == "OPTIONS" else {}
+    # A trusted origin's preflight is answered by the gateway's CORS layer
+    # (test_request_security.py); any other OPTIONS reaches Better-Auth's router.
+    headers = (
+        {"Access-Control-Request-Method": "POST", "Origin": "https://untrusted.example"}
+        if method == "OPTIONS"
+        else {}
+    )
     response = await client.request(method, path, headers=headers)
     assert (response.status_code, response.content) == (404, b"")
     assert "content-type" not in response.headers
@@ -901,7 +910,10 @@ def _parse(answer: bytes) -> tuple[int, dict[str, str], bytes]:
 @pytest.mark.parametrize("path", [SIGN_IN, GET_SESSION, "/api/auth/nope"])
 async def test_trace_is_404_and_the_gateway_lives_on(stack: Stack, path: str) -> None:
     # §2/§8.2: TRACE crashes the peer's process; the gateway answers 404 and keeps serving.
-    request = f"TRACE {path} HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"
+    request = (
+        f"TRACE {path} HTTP/1.1\r\nHost: gateway\r\nX-Forwarded-For: {next_client_ip()}\r\n"
+        "Connection: close\r\n\r\n"
+    )
     status, headers, body = _parse(await _raw_exchange(stack, request.encode()))
     assert (status, body) == (404, b"")
     assert "content-type" not in headers
@@ -913,7 +925,9 @@ async def test_connect_gets_no_answer_and_the_gateway_lives_on(stack: Stack, tar
     # §2: the peer closes a CONNECT with no response. Ours may also refuse it in the HTTP
     # parser (400, as Node does for an unknown method) or route it (404); never a 5xx and
     # never a hang.
-    request = f"CONNECT {target} HTTP/1.1\r\nHost: gateway\r\n\r\n"
+    request = (
+        f"CONNECT {target} HTTP/1.1\r\nHost: gateway\r\nX-Forwarded-For: {next_client_ip()}\r\n\r\n"
+    )
     answer = await _raw_exchange(stack, request.encode())
     if answer:
         status, _, body = _parse(answer)

@@ -26,7 +26,7 @@ from authmesh_kit.events.names import AUTH_EVENTS, durable_name, event_subject, 
 from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.ids import new_id
 from authmesh_kit.stack.supervisor import Stack
-from tests.conftest import browser, unique_email
+from tests.conftest import browser, next_client_ip, unique_email
 
 T = TypeVar("T")
 
@@ -35,6 +35,7 @@ USER_CREATED_T = "auth.identity.user.created.v1"
 SESSION_CREATED_T = "auth.session.session.created.v1"
 SESSION_REVOKED_T = "auth.session.session.revoked.v1"
 SIGN_IN_FAILED_T = "auth.identity.sign_in.failed.v1"
+VERIFICATION_REQUESTED_T = "auth.identity.email_verification.requested.v1"  # on sign-up
 
 # The long outage: longer than two minutes, with a round of requests at each of these offsets.
 # Its test is marked `slow` and runs in `make test`; `-m "not slow"` leaves it out locally.
@@ -249,10 +250,21 @@ async def test_list_events_pages_a_users_entries_newest_first(stack: Stack) -> N
         assert signed_up.status_code == 200, signed_up.text
         user_id = signed_up.json()["user"]["id"]
         for password in ("wrong-1", PASSWORD, "wrong-2", "wrong-3", PASSWORD):
-            await http.post("/api/auth/sign-in/email", json={"email": email, "password": password})
+            # Five sign-ins in a row: each from its own IP, under the 3-per-10-s limit.
+            await http.post(
+                "/api/auth/sign-in/email",
+                json={"email": email, "password": password},
+                headers={"X-Forwarded-For": next_client_ip()},
+            )
         await http.post("/api/auth/sign-out")
     expected = Counter(
-        {USER_CREATED_T: 1, SESSION_CREATED_T: 3, SIGN_IN_FAILED_T: 3, SESSION_REVOKED_T: 1}
+        {
+            USER_CREATED_T: 1,
+            VERIFICATION_REQUESTED_T: 1,
+            SESSION_CREATED_T: 3,
+            SIGN_IN_FAILED_T: 3,
+            SESSION_REVOKED_T: 1,
+        }
     )
     counts = await eventually(
         lambda: audit_counts(stack, [user_id]), lambda c: c[user_id] == expected, 15
@@ -372,7 +384,13 @@ async def test_events_of_a_nats_outage_over_two_minutes_reach_audit_exactly_once
         back = loop.time()
 
         per_user = Counter(
-            {USER_CREATED_T: 1, SESSION_CREATED_T: 2, SESSION_REVOKED_T: 1, SIGN_IN_FAILED_T: 1}
+            {
+                USER_CREATED_T: 1,
+                VERIFICATION_REQUESTED_T: 1,
+                SESSION_CREATED_T: 2,
+                SESSION_REVOKED_T: 1,
+                SIGN_IN_FAILED_T: 1,
+            }
         )
         expected = dict.fromkeys(users, per_user)
         counts = await eventually(lambda: audit_counts(stack, users), lambda c: c == expected, 30)

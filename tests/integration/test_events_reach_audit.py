@@ -50,6 +50,7 @@ async def test_each_step_is_an_audit_entry_in_the_request_trace(
 
     expected = [
         "auth.identity.user.created.v1",
+        "auth.identity.email_verification.requested.v1",  # sent on sign-up
         "auth.session.session.created.v1",
         "auth.session.session.revoked.v1",
         "auth.identity.sign_in.failed.v1",
@@ -84,6 +85,10 @@ async def test_sign_ups_during_a_nats_outage_reach_audit_once_it_is_back(
         assert signed_in.json()["user"]["id"] == users[-1]
     finally:
         await stack.start_nats()
-    expected = ["auth.identity.user.created.v1", "auth.session.session.created.v1"]
+    expected = [
+        "auth.identity.user.created.v1",
+        "auth.identity.email_verification.requested.v1",  # sent on sign-up
+        "auth.session.session.created.v1",
+    ]
     for user_id in users:
         assert sorted(await wait_for_types(stack, user_id, expected, 20)) == sorted(expected)

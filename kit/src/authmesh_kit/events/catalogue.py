@@ -28,9 +28,35 @@ class EventType:
 
 USER_CREATED = EventType("auth.identity.user.created", 1, identity_pb2.UserCreated)
 SIGN_IN_FAILED = EventType("auth.identity.sign_in.failed", 1, identity_pb2.SignInFailed)
+USER_UPDATED = EventType("auth.identity.user.updated", 1, identity_pb2.UserUpdated)
+EMAIL_VERIFICATION_REQUESTED = EventType(
+    "auth.identity.email_verification.requested", 1, identity_pb2.EmailVerificationRequested
+)
+EMAIL_VERIFIED = EventType(
+    "auth.identity.email_verification.verified", 1, identity_pb2.EmailVerified
+)
+PASSWORD_RESET_REQUESTED = EventType(
+    "auth.identity.password_reset.requested", 1, identity_pb2.PasswordResetRequested
+)
+PASSWORD_RESET_COMPLETED = EventType(
+    "auth.identity.password_reset.completed", 1, identity_pb2.PasswordResetCompleted
+)
+PASSWORD_CHANGED = EventType("auth.identity.password.changed", 1, identity_pb2.PasswordChanged)
 SESSION_CREATED = EventType("auth.session.session.created", 1, session_pb2.SessionCreated)
 SESSION_REVOKED = EventType("auth.session.session.revoked", 1, session_pb2.SessionRevoked)
 
 CATALOGUE: dict[str, EventType] = {
-    event.type: event for event in (USER_CREATED, SIGN_IN_FAILED, SESSION_CREATED, SESSION_REVOKED)
+    event.type: event
+    for event in (
+        USER_CREATED,
+        SIGN_IN_FAILED,
+        USER_UPDATED,
+        EMAIL_VERIFICATION_REQUESTED,
+        EMAIL_VERIFIED,
+        PASSWORD_RESET_REQUESTED,
+        PASSWORD_RESET_COMPLETED,
+        PASSWORD_CHANGED,
+        SESSION_CREATED,
+        SESSION_REVOKED,
+    )
 }

@@ -10,8 +10,6 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
-import nats.errors
-import nats.js.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -84,7 +82,9 @@ class EventConsumer:
             while True:
                 try:
                     messages = await subscription.fetch(_FETCH_BATCH, timeout=1.0)
-                except nats.errors.TimeoutError:
+                # nats-py raises its own TimeoutError, or the builtin one from deeper inside;
+                # both only mean that nothing arrived within the second.
+                except TimeoutError:
                     continue
                 for message in messages:
                     await self._handle(message)

@@ -10,6 +10,10 @@ Other settings: `AUTHMESH_GATEWAY_PORT` (8000), `AUTHMESH_BASE_URL` (http://loca
 `AUTHMESH_SECRET` (else a random one kept in `./var/secret`), `AUTHMESH_TRUSTED_ORIGINS`,
 `AUTHMESH_TRUSTED_PROXIES`, `AUTHMESH_ADMIN_EMAIL` / `AUTHMESH_ADMIN_PASSWORD`,
 `AUTHMESH_MODE` (development, test or production), `AUTHMESH_NAMESPACE`, `AUTHMESH_LOG_LEVEL`.
+
+Mail: `AUTHMESH_SMTP_*`, `AUTHMESH_SMS_*`, `AUTHMESH_TWILIO_*`, `AUTHMESH_TEMPLATES_DIR` and
+`AUTHMESH_APP_NAME` go to notify as given. Without `AUTHMESH_SMTP_HOST`, a mail catcher runs
+and notify sends to it; its page is at http://localhost:8025 (`AUTHMESH_MAIL_CATCHER_PORT`).
 Ctrl-C or SIGTERM stops every process, the gateway first.
 """
 
@@ -29,8 +33,22 @@ from authmesh_kit.stack.plan import (
 )
 from authmesh_kit.stack.supervisor import Stack, StackError
 
+# Notify's own settings, passed through to it (every other AUTHMESH_ variable stays here).
+NOTIFY_PREFIXES = ("AUTHMESH_SMTP_", "AUTHMESH_SMS_", "AUTHMESH_TWILIO_", "AUTHMESH_NOTIFY_")
+NOTIFY_NAMES = ("AUTHMESH_TEMPLATES_DIR", "AUTHMESH_APP_NAME")
+DEFAULT_MAIL_CATCHER_PORT = 8025
+
+
+def notify_env(env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key: value
+        for key, value in env.items()
+        if key.startswith(NOTIFY_PREFIXES) or key in NOTIFY_NAMES
+    }
+
 
 def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
+    catcher_port = int(env.get("AUTHMESH_MAIL_CATCHER_PORT", DEFAULT_MAIL_CATCHER_PORT))
     return StackSpec(
         secret=env.get("AUTHMESH_SECRET") or load_or_create_secret(data_dir),
         encryption_keys=env.get("AUTHMESH_ENCRYPTION_KEYS")
@@ -43,6 +61,10 @@ def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
         admin_email=env.get("AUTHMESH_ADMIN_EMAIL", ""),
         admin_password=env.get("AUTHMESH_ADMIN_PASSWORD", ""),
         log_level=env.get("AUTHMESH_LOG_LEVEL", "info"),
+        notify_env=notify_env(env),
+        mail_catcher_port=None if env.get("AUTHMESH_SMTP_HOST") else catcher_port,
+        require_email_verification=env.get("AUTHMESH_REQUIRE_EMAIL_VERIFICATION", "").lower()
+        in ("1", "true", "yes"),
     )
 
 
@@ -72,7 +94,9 @@ async def up(data_dir: Path) -> None:
         interrupted.cancel()
         starting.result()
         try:
-            print(f"\nAuthmesh is up: {stack.gateway_url}  (Ctrl-C stops it)\n", flush=True)
+            mail = spec.mail_catcher_port
+            caught = f"\nMail sent by notify: http://localhost:{mail}" if mail else ""
+            print(f"\nAuthmesh is up: {stack.gateway_url}{caught}  (Ctrl-C stops it)\n", flush=True)
             await stopping.wait()
         finally:
             await stack.stop()

@@ -9,7 +9,7 @@ contract every service's `serve` reads. A process receives the parent environmen
 import secrets
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -24,6 +24,8 @@ GATEWAY = "gateway"
 GRPC_SERVICES = DATABASE_SERVICES
 # Processes that listen for gRPC: the callable services, and notify for its health check.
 LISTENING = tuple(name for name in SERVICE_NAMES if name != GATEWAY)
+# The development SMTP catcher (authmesh_notify.catcher), when no SMTP server is configured.
+MAIL_CATCHER = "mail-catcher"
 
 
 def free_ports(count: int) -> list[int]:
@@ -81,6 +83,12 @@ class StackSpec:
     admin_email: str = ""
     admin_password: str = ""
     log_level: str = "info"
+    # Passed to notify as they are: AUTHMESH_SMTP_*, AUTHMESH_SMS_*, AUTHMESH_TWILIO_*...
+    notify_env: Mapping[str, str] = field(default_factory=dict)
+    # A port: run the mail catcher with its page there, and point notify's SMTP at it.
+    mail_catcher_port: int | None = None
+    # Identity: sign-in with an unverified address answers EMAIL_NOT_VERIFIED (and mails a link).
+    require_email_verification: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class Plan:
     key_pairs: Mapping[str, tuple[str, str]]  # process name → (private, public)
     database_passwords: Mapping[str, str]
     parent_env: Mapping[str, str]
+    mail_catcher_smtp_port: int | None = None
 
     @classmethod
     def create(
@@ -108,7 +117,7 @@ class Plan:
         nats_urls: Mapping[str, str],
         parent_env: Mapping[str, str],
     ) -> "Plan":
-        ports = iter(free_ports(len(LISTENING) + len(SERVICE_NAMES) + 1))
+        ports = iter(free_ports(len(LISTENING) + len(SERVICE_NAMES) + 2))
         return cls(
             spec=spec,
             namespace=namespace,
@@ -121,6 +130,7 @@ class Plan:
             key_pairs={name: generate_key_pair() for name in SERVICE_NAMES},
             database_passwords={name: secrets.token_urlsafe(24) for name in DATABASE_SERVICES},
             parent_env=dict(parent_env),
+            mail_catcher_smtp_port=next(ports) if spec.mail_catcher_port is not None else None,
         )
 
     @property
@@ -134,13 +144,29 @@ class Plan:
         role = role_name(self.namespace, service)
         return with_credentials(self.database_url, role, self.database_passwords[service])
 
-    def env(self, name: str) -> dict[str, str]:
-        """The environment of process `name` (PROCESS CONTRACT in the stack's docs)."""
-        spec = self.spec
+    def base_env(self) -> dict[str, str]:
+        """The parent's environment without any AUTHMESH_ variable."""
         env = {
             key: value for key, value in self.parent_env.items() if not key.startswith("AUTHMESH_")
         }
         env["PYTHONUNBUFFERED"] = "1"  # log lines reach the terminal or log file as they happen
+        return env
+
+    def mail_catcher_argv(self) -> list[str] | None:
+        """The catcher's command line (after the interpreter), or None when there is none."""
+        if self.mail_catcher_smtp_port is None or self.spec.mail_catcher_port is None:
+            return None
+        return [
+            "-m",
+            "authmesh_notify.catcher",
+            f"--smtp-port={self.mail_catcher_smtp_port}",
+            f"--http-port={self.spec.mail_catcher_port}",
+        ]
+
+    def env(self, name: str) -> dict[str, str]:
+        """The environment of process `name` (PROCESS CONTRACT in the stack's docs)."""
+        spec = self.spec
+        env = self.base_env()
         env |= {
             "AUTHMESH_MODE": spec.mode.value,
             "AUTHMESH_NAMESPACE": self.namespace,
@@ -167,6 +193,19 @@ class Plan:
                 "AUTHMESH_TRUSTED_ORIGINS": spec.trusted_origins,
                 "AUTHMESH_TRUSTED_PROXIES": spec.trusted_proxies,
             }
+        if name == "notify":
+            env |= spec.notify_env
+            if self.mail_catcher_smtp_port is not None:
+                env |= {
+                    "AUTHMESH_SMTP_HOST": HOST,
+                    "AUTHMESH_SMTP_PORT": str(self.mail_catcher_smtp_port),
+                    "AUTHMESH_SMTP_SECURITY": "none",  # loopback, and the catcher has no TLS
+                }
+        if name == "identity":
+            # Identity builds the links it mails from the public URL, never from a request.
+            env["AUTHMESH_BASE_URL"] = self.base_url
+            if spec.require_email_verification:
+                env["AUTHMESH_REQUIRE_EMAIL_VERIFICATION"] = "true"
         if name == "identity" and spec.admin_email:
             env |= {
                 "AUTHMESH_ADMIN_EMAIL": spec.admin_email,

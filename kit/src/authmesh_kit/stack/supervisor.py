@@ -1,7 +1,8 @@
 """Runs a whole stack the same way for `make up` and for tests: one process per service.
 
 Start: bootstrap, `python -m authmesh_<svc> migrate` for every database service (in parallel:
-each touches only its own schema), then every gRPC process until it reports SERVING on the
+each touches only its own schema), the mail catcher if the plan has one (until its SMTP port
+accepts connections), then every gRPC process until it reports SERVING on the
 standard health check, then the gateway until `GET /api/auth/ok` answers 200. A process that
 exits before it is ready fails the start with the end of its log. Stop: SIGTERM, then SIGKILL
 after a grace period, gateway first so that no request reaches a service that is going away.
@@ -24,7 +25,7 @@ from authmesh_kit.bootstrap import bootstrap
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES
 from authmesh_kit.stack.backing import Backing
 from authmesh_kit.stack.nats_server import NatsServer
-from authmesh_kit.stack.plan import GATEWAY, HOST, Plan, StackSpec
+from authmesh_kit.stack.plan import GATEWAY, HOST, MAIL_CATCHER, Plan, StackSpec
 
 READY_PATH = "/api/auth/ok"
 _TAIL_LINES = 40
@@ -130,6 +131,17 @@ async def grpc_serving(addr: str) -> bool:
         except grpc.aio.AioRpcError:
             return False
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+async def port_open(port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 1.0)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 async def http_ok(port: int, path: str) -> bool:
@@ -242,6 +254,7 @@ class Stack:
             await _all_ready(
                 self._migrate(name) for name in self._services if name in DATABASE_SERVICES
             )
+            await self._start_mail_catcher()
             await _all_ready(self.start_service(name) for name in self._services if name != GATEWAY)
             if GATEWAY in self._services:
                 await self.start_service(GATEWAY)
@@ -279,6 +292,19 @@ class Stack:
         except BaseException:
             await process.stop()
             raise
+
+    async def _start_mail_catcher(self) -> None:
+        argv = self.plan.mail_catcher_argv()
+        port = self.plan.mail_catcher_smtp_port
+        if argv is None or port is None:
+            return
+        log_file = None if self.log_dir is None else self.log_dir / f"{MAIL_CATCHER}.log"
+        process = ManagedProcess(
+            MAIL_CATCHER, [sys.executable, *argv], self.plan.base_env(), log_file
+        )
+        self._processes[MAIL_CATCHER] = process
+        await process.start()
+        await self._wait_ready(process, lambda: port_open(port))
 
     async def stop_nats(self) -> None:
         await self._own_nats().stop()

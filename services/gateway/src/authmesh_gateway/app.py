@@ -13,7 +13,17 @@ from authmesh_gateway.clients.identity import IdentityClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.context import GatewayContext
 from authmesh_gateway.http_io import error_response
-from authmesh_gateway.routes import email_password, session
+from authmesh_gateway.routes import (
+    email_password,
+    password,
+    session,
+    test_outbox,
+    user,
+    verification,
+)
+from authmesh_gateway.security.middleware import RequestSecurity
+from authmesh_gateway.security.origins import TrustedOrigins
+from authmesh_gateway.security.rate_limit import LocalBuckets, RateLimiter, RedisBuckets
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_gateway.sessions.revocations import RevocationListener
 from authmesh_gateway.settings import GatewaySettings
@@ -22,6 +32,7 @@ from authmesh_gateway.wire.client_ip import TrustedProxies
 from authmesh_gateway.wire.cookies import CookieNames
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_kit.runtime import ServiceRuntime
+from authmesh_kit.settings import Mode
 
 BASE_PATH = "/api/auth"
 _GET_SESSION_PATH = f"{BASE_PATH}/get-session".encode()
@@ -72,6 +83,11 @@ class GetSessionFastPath:
 
 
 def create_app(settings: GatewaySettings) -> ASGIApp:
+    trusted_origins = TrustedOrigins.for_gateway(settings.base_url, settings.trusted_origin_list())
+    trusted_proxies = TrustedProxies.parse(settings.trusted_proxy_list())
+    shared_buckets = RedisBuckets.connect(settings.redis_url, settings.rate_limit_timeout_s)
+    limiter = RateLimiter(shared_buckets, LocalBuckets(), open_for_s=settings.rate_limit_breaker_s)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = ServiceRuntime("gateway", settings)
@@ -84,7 +100,8 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
             cache=cache,
             cookies=CookieNames.for_base_url(settings.cookie_prefix, settings.base_url),
             secrets=settings.cookie_secrets(),
-            trusted_proxies=TrustedProxies.parse(settings.trusted_proxy_list()),
+            trusted_proxies=trusted_proxies,
+            trusted_origins=trusted_origins,
         )
         listener = RevocationListener(runtime.nats, cache, settings.namespace)
         runtime.nats.start()
@@ -93,6 +110,7 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
             yield
         finally:
             await runtime.close()
+            await shared_buckets.close()
 
     app = FastAPI(
         title="Authmesh",
@@ -109,6 +127,11 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     app.add_middleware(UndecodedPaths)
     app.include_router(email_password.router, prefix=BASE_PATH)
     app.include_router(session.router, prefix=BASE_PATH)
+    app.include_router(verification.router, prefix=BASE_PATH)
+    app.include_router(password.router, prefix=BASE_PATH)
+    app.include_router(user.router, prefix=BASE_PATH)
+    if settings.mode is Mode.TEST:  # test-outbox.md: never in development or production
+        app.include_router(test_outbox.router)
 
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, error: ApiError) -> Response:
@@ -124,4 +147,13 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     async def on_unhandled(_: Request, __: Exception) -> Response:
         return Response(b"", 500)
 
-    return GetSessionFastPath(app)
+    # The edge (rate limit, CORS, security headers) wraps the get-session fast path too.
+    return RequestSecurity(
+        GetSessionFastPath(app),
+        trusted_origins=trusted_origins,
+        trusted_proxies=trusted_proxies,
+        limiter=limiter,
+        namespace=settings.namespace,
+        https=settings.base_url.lower().startswith("https:"),
+        exempt_test_paths=settings.mode is Mode.TEST,
+    )

@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from authmesh_gateway.clients.identity import IdentityClient
 from authmesh_gateway.clients.session import SessionClient
+from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_gateway.settings import GatewaySettings
 from authmesh_gateway.wire.client_ip import TrustedProxies
@@ -21,6 +22,7 @@ class GatewayContext:
     cookies: CookieNames
     secrets: list[str]
     trusted_proxies: TrustedProxies
+    trusted_origins: TrustedOrigins
     # Signed cookie values already verified, to their token: a repeat visit skips URL-decoding
     # and HMAC. Only verified values enter, so a forged cookie never matches.
     verified_cookies: dict[str, str] = field(default_factory=dict)

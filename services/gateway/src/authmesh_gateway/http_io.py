@@ -9,9 +9,14 @@ from starlette.responses import Response
 
 from authmesh.events.v1 import envelope_pb2
 from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.security.csrf import (
+    OriginHeaders,
+    check_form_csrf,
+    check_origin,
+    check_redirect_urls,
+)
 from authmesh_gateway.wire import body as wire_body
 from authmesh_gateway.wire.body import JSON_ONLY, Body, MediaType
-from authmesh_gateway.wire.callback_urls import check_redirect_fields
 from authmesh_gateway.wire.client_ip import client_ip
 from authmesh_gateway.wire.cookies import parse_cookie_header, verify_signed_cookie
 from authmesh_gateway.wire.errors import ApiError
@@ -40,8 +45,8 @@ async def read_body(
 ) -> Body:
     """The request body as Better-Auth's endpoints get it before zod: read as wire/body.py
     says, capped at `max_body_bytes` (Authmesh answers 413 where Better-Auth would read any
-    size), then through the router's redirect-field check (wire/callback_urls.py), which
-    Better-Auth runs on every POST."""
+    size), then through the router's origin check and redirect-field checks
+    (security/csrf.py), which Better-Auth runs on every POST once the body is read."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > ctx.settings.max_body_bytes:
         raise ApiError.too_large()
@@ -51,8 +56,16 @@ async def read_body(
         if len(raw) > ctx.settings.max_body_bytes:
             raise ApiError.too_large()
     body = wire_body.read_body(request.headers.get("content-type"), bytes(raw), allowed)
-    check_redirect_fields(body)
+    check_origin(OriginHeaders.read(request.headers.getlist), trusted=ctx.trusted_origins)
+    query = {"callbackURL": request.query_params.getlist("callbackURL")}
+    check_redirect_urls(body, query, trusted=ctx.trusted_origins)
     return body
+
+
+def check_first_login_csrf(request: Request, ctx: GatewayContext) -> None:
+    """Better-Auth's formCsrf, which sign-up, sign-in, magic-link sign-in and the email-OTP
+    send run after zod and before their handler (security/csrf.py)."""
+    check_form_csrf(OriginHeaders.read(request.headers.getlist), trusted=ctx.trusted_origins)
 
 
 def session_token(request: Request, ctx: GatewayContext) -> str | None:

@@ -2,6 +2,7 @@
 
 from pydantic import Field, SecretStr, model_validator
 
+from authmesh_gateway.security.urls import http_origin
 from authmesh_kit.settings import Mode, ServiceSettings
 
 MIN_SECRET_LENGTH = 32
@@ -28,6 +29,16 @@ class GatewaySettings(ServiceSettings):
     identity_addr: str = "127.0.0.1:50051"
     session_addr: str = "127.0.0.1:50052"
     rpc_timeout_s: float = Field(default=1.0, gt=0, le=30)
+    # Rate limits live in Redis (AUTHMESH_REDIS_URL); a Redis slower than this opens a breaker
+    # for `rate_limit_breaker_s`, and each replica limits on its own meanwhile (DESIGN §5).
+    rate_limit_timeout_s: float = Field(default=0.05, gt=0, le=1)
+    rate_limit_breaker_s: float = Field(default=5.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _check_base_url(self) -> "GatewaySettings":
+        if http_origin(self.base_url) is None:
+            raise ValueError(f"AUTHMESH_BASE_URL must be an http(s) URL: {self.base_url!r}")
+        return self
 
     @model_validator(mode="after")
     def _check_secrets(self) -> "GatewaySettings":
@@ -49,7 +60,8 @@ class GatewaySettings(ServiceSettings):
         return [self.secret.get_secret_value()] if self.secret else []
 
     def trusted_origin_list(self) -> list[str]:
-        return [self.base_url.rstrip("/"), *_split(self.trusted_origins)]
+        """Origin patterns beyond the base URL's own origin (api.md §5)."""
+        return _split(self.trusted_origins)
 
     def trusted_proxy_list(self) -> list[str]:
         return _split(self.trusted_proxies)

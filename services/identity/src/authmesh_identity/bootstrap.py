@@ -8,6 +8,8 @@ from authmesh_identity.domain.use_cases.seed_admin import seed_admin
 from authmesh_identity.settings import IdentitySettings
 from authmesh_identity.store.repository import PostgresUserStore
 from authmesh_identity.store.tables import SCHEMA, outbox
+from authmesh_identity.store.uow import PostgresUnitOfWork
+from authmesh_kit.crypto.key_ring import KeyRing
 from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.outbox import Outbox, OutboxRelay
 from authmesh_kit.runtime import ServiceRuntime
@@ -19,7 +21,10 @@ async def serve() -> None:
     engine = create_engine(
         settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
     )
-    store = PostgresUserStore(engine, Outbox(outbox, settings.namespace))
+    key_ring = KeyRing.from_spec(settings.encryption_keys.get_secret_value())
+    sealing_outbox = Outbox(outbox, settings.namespace, key_ring)
+    store = PostgresUserStore(engine, sealing_outbox)
+    uow = PostgresUnitOfWork(engine, sealing_outbox)
     hasher = PasswordHasher(
         settings.argon2_memory_kib,
         settings.argon2_time_cost,
@@ -36,6 +41,7 @@ async def serve() -> None:
         )
     runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
     try:
-        await runtime.serve([registration(IdentityServicer(store, hasher, policy))])
+        servicer = IdentityServicer(store, uow, hasher, policy, settings.account_flow_policy())
+        await runtime.serve([registration(servicer)])
     finally:
         await engine.dispose()

@@ -3,13 +3,17 @@
 from datetime import timedelta
 
 from authmesh_kit.db.engine import create_engine
+from authmesh_kit.events.catalogue import PASSWORD_CHANGED
+from authmesh_kit.events.consumer import EventConsumer
+from authmesh_kit.events.names import AUTH_EVENTS, event_subject, stream_name
 from authmesh_kit.events.outbox import Outbox, OutboxRelay
 from authmesh_kit.runtime import ServiceRuntime
 from authmesh_session.api.servicer import SessionServicer, registration
 from authmesh_session.domain.model import SessionLifetimes
+from authmesh_session.events.handlers import PasswordChangedHandler
 from authmesh_session.settings import SessionSettings
 from authmesh_session.store.repository import PostgresSessionStore
-from authmesh_session.store.tables import SCHEMA, outbox
+from authmesh_session.store.tables import SCHEMA, outbox, processed_events
 
 
 async def serve() -> None:
@@ -25,6 +29,17 @@ async def serve() -> None:
         dont_remember_expires_in=timedelta(seconds=settings.dont_remember_expires_in_s),
     )
     runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
+    password_changes = EventConsumer(
+        name="session-password-changed",
+        namespace=settings.namespace,
+        stream=stream_name(settings.namespace, AUTH_EVENTS),
+        filter_subject=event_subject(settings.namespace, PASSWORD_CHANGED.type),
+        nats=runtime.nats,
+        engine=engine,
+        processed=processed_events,
+        handler=PasswordChangedHandler(store),
+    )
+    runtime.spawn(password_changes.run(), "password-changed-consumer")
     try:
         await runtime.serve([registration(SessionServicer(store, lifetimes))])
     finally:

@@ -54,6 +54,46 @@ class IdentityServiceStub:
                 request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.SerializeToString,
                 response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserResponse.FromString,
                 _registered_method=True)
+        self.SendVerificationEmail = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/SendVerificationEmail',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailResponse.FromString,
+                _registered_method=True)
+        self.VerifyEmail = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/VerifyEmail',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailResponse.FromString,
+                _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/RequestPasswordReset',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetResponse.FromString,
+                _registered_method=True)
+        self.CheckPasswordResetToken = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/CheckPasswordResetToken',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/ResetPassword',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/ChangePassword',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.CheckPassword = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/CheckPassword',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResponse.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/UpdateUser',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -90,6 +130,74 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendVerificationEmail(self, request, context):
+        """Account flows (api.md §9.1). Every one-time secret is identity's: random, stored only as a
+        SHA-256 hash bound to its purpose and user, consumed by one conditional UPDATE, and mailed
+        as a sealed notify message written in the same transaction as its row.
+
+        Mails a new email-verification link. With `user_id` (the caller's session) the email must
+        be the user's own and unverified; without, the answer is the same whether or not the
+        address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyEmail(self, request, context):
+        """Consumes an email-verification token and marks the address verified.
+        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPasswordReset(self, request, context):
+        """Mails a reset link when the address exists (and invalidates the user's older links);
+        the same empty answer either way. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckPasswordResetToken(self, request, context):
+        """Whether a reset token is live, without consuming it. Callers: gateway. Errors: INVALID_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Consumes a reset token and sets the new password; the caller then revokes the user's
+        sessions (session.RevokeUserSessions; password.changed guarantees it).
+        Callers: gateway. Errors: INVALID_TOKEN, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Callers: gateway. Errors: INVALID_PASSWORD, CREDENTIAL_ACCOUNT_NOT_FOUND,
+        PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckPassword(self, request, context):
+        """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Name and image only; protected fields never change here. Callers: gateway.
+        Errors: USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +220,46 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetUser,
                     request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.FromString,
                     response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserResponse.SerializeToString,
+            ),
+            'SendVerificationEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendVerificationEmail,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailResponse.SerializeToString,
+            ),
+            'VerifyEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEmail,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailResponse.SerializeToString,
+            ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetResponse.SerializeToString,
+            ),
+            'CheckPasswordResetToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckPasswordResetToken,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'CheckPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckPassword,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResponse.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +370,222 @@ class IdentityService:
             '/authmesh.identity.v1.IdentityService/GetUser',
             authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.SerializeToString,
             authmesh_dot_identity_dot_v1_dot_identity__pb2.GetUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendVerificationEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/SendVerificationEmail',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SendVerificationEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/VerifyEmail',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/RequestPasswordReset',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPasswordResetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckPasswordResetToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/CheckPasswordResetToken',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResetTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/ResetPassword',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/ChangePassword',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/CheckPassword',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.CheckPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/UpdateUser',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
             options,
             channel_credentials,
             insecure,

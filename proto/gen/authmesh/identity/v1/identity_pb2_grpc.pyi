@@ -47,6 +47,40 @@ class IdentityServiceStub:
     """
     GetUser: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetUserRequest, _identity_pb2.GetUserResponse]
     """Callers: gateway, session."""
+    SendVerificationEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SendVerificationEmailRequest, _identity_pb2.SendVerificationEmailResponse]
+    """Account flows (api.md §9.1). Every one-time secret is identity's: random, stored only as a
+    SHA-256 hash bound to its purpose and user, consumed by one conditional UPDATE, and mailed
+    as a sealed notify message written in the same transaction as its row.
+
+    Mails a new email-verification link. With `user_id` (the caller's session) the email must
+    be the user's own and unverified; without, the answer is the same whether or not the
+    address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
+    """
+    VerifyEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyEmailRequest, _identity_pb2.VerifyEmailResponse]
+    """Consumes an email-verification token and marks the address verified.
+    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+    """
+    RequestPasswordReset: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestPasswordResetResponse]
+    """Mails a reset link when the address exists (and invalidates the user's older links);
+    the same empty answer either way. Callers: gateway.
+    """
+    CheckPasswordResetToken: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordResetTokenRequest, _identity_pb2.CheckPasswordResetTokenResponse]
+    """Whether a reset token is live, without consuming it. Callers: gateway. Errors: INVALID_TOKEN."""
+    ResetPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.ResetPasswordResponse]
+    """Consumes a reset token and sets the new password; the caller then revokes the user's
+    sessions (session.RevokeUserSessions; password.changed guarantees it).
+    Callers: gateway. Errors: INVALID_TOKEN, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+    """
+    ChangePassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.ChangePasswordResponse]
+    """Callers: gateway. Errors: INVALID_PASSWORD, CREDENTIAL_ACCOUNT_NOT_FOUND,
+    PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, USER_NOT_FOUND.
+    """
+    CheckPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordRequest, _identity_pb2.CheckPasswordResponse]
+    """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD."""
+    UpdateUser: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UpdateUserRequest, _identity_pb2.UpdateUserResponse]
+    """Name and image only; protected fields never change here. Callers: gateway.
+    Errors: USER_NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -65,6 +99,40 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """
     GetUser: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetUserRequest, _identity_pb2.GetUserResponse]  # type: ignore[assignment]
     """Callers: gateway, session."""
+    SendVerificationEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.SendVerificationEmailRequest, _identity_pb2.SendVerificationEmailResponse]  # type: ignore[assignment]
+    """Account flows (api.md §9.1). Every one-time secret is identity's: random, stored only as a
+    SHA-256 hash bound to its purpose and user, consumed by one conditional UPDATE, and mailed
+    as a sealed notify message written in the same transaction as its row.
+
+    Mails a new email-verification link. With `user_id` (the caller's session) the email must
+    be the user's own and unverified; without, the answer is the same whether or not the
+    address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
+    """
+    VerifyEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyEmailRequest, _identity_pb2.VerifyEmailResponse]  # type: ignore[assignment]
+    """Consumes an email-verification token and marks the address verified.
+    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+    """
+    RequestPasswordReset: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestPasswordResetResponse]  # type: ignore[assignment]
+    """Mails a reset link when the address exists (and invalidates the user's older links);
+    the same empty answer either way. Callers: gateway.
+    """
+    CheckPasswordResetToken: _aio.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordResetTokenRequest, _identity_pb2.CheckPasswordResetTokenResponse]  # type: ignore[assignment]
+    """Whether a reset token is live, without consuming it. Callers: gateway. Errors: INVALID_TOKEN."""
+    ResetPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.ResetPasswordResponse]  # type: ignore[assignment]
+    """Consumes a reset token and sets the new password; the caller then revokes the user's
+    sessions (session.RevokeUserSessions; password.changed guarantees it).
+    Callers: gateway. Errors: INVALID_TOKEN, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+    """
+    ChangePassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.ChangePasswordResponse]  # type: ignore[assignment]
+    """Callers: gateway. Errors: INVALID_PASSWORD, CREDENTIAL_ACCOUNT_NOT_FOUND,
+    PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, USER_NOT_FOUND.
+    """
+    CheckPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordRequest, _identity_pb2.CheckPasswordResponse]  # type: ignore[assignment]
+    """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD."""
+    UpdateUser: _aio.UnaryUnaryMultiCallable[_identity_pb2.UpdateUserRequest, _identity_pb2.UpdateUserResponse]  # type: ignore[assignment]
+    """Name and image only; protected fields never change here. Callers: gateway.
+    Errors: USER_NOT_FOUND.
+    """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -104,5 +172,87 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.GetUserResponse, _abc.Awaitable[_identity_pb2.GetUserResponse]]:
         """Callers: gateway, session."""
+
+    @_abc_1.abstractmethod
+    def SendVerificationEmail(
+        self,
+        request: _identity_pb2.SendVerificationEmailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.SendVerificationEmailResponse, _abc.Awaitable[_identity_pb2.SendVerificationEmailResponse]]:
+        """Account flows (api.md §9.1). Every one-time secret is identity's: random, stored only as a
+        SHA-256 hash bound to its purpose and user, consumed by one conditional UPDATE, and mailed
+        as a sealed notify message written in the same transaction as its row.
+
+        Mails a new email-verification link. With `user_id` (the caller's session) the email must
+        be the user's own and unverified; without, the answer is the same whether or not the
+        address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
+        """
+
+    @_abc_1.abstractmethod
+    def VerifyEmail(
+        self,
+        request: _identity_pb2.VerifyEmailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.VerifyEmailResponse, _abc.Awaitable[_identity_pb2.VerifyEmailResponse]]:
+        """Consumes an email-verification token and marks the address verified.
+        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def RequestPasswordReset(
+        self,
+        request: _identity_pb2.RequestPasswordResetRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.RequestPasswordResetResponse, _abc.Awaitable[_identity_pb2.RequestPasswordResetResponse]]:
+        """Mails a reset link when the address exists (and invalidates the user's older links);
+        the same empty answer either way. Callers: gateway.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckPasswordResetToken(
+        self,
+        request: _identity_pb2.CheckPasswordResetTokenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CheckPasswordResetTokenResponse, _abc.Awaitable[_identity_pb2.CheckPasswordResetTokenResponse]]:
+        """Whether a reset token is live, without consuming it. Callers: gateway. Errors: INVALID_TOKEN."""
+
+    @_abc_1.abstractmethod
+    def ResetPassword(
+        self,
+        request: _identity_pb2.ResetPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ResetPasswordResponse, _abc.Awaitable[_identity_pb2.ResetPasswordResponse]]:
+        """Consumes a reset token and sets the new password; the caller then revokes the user's
+        sessions (session.RevokeUserSessions; password.changed guarantees it).
+        Callers: gateway. Errors: INVALID_TOKEN, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+        """
+
+    @_abc_1.abstractmethod
+    def ChangePassword(
+        self,
+        request: _identity_pb2.ChangePasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ChangePasswordResponse, _abc.Awaitable[_identity_pb2.ChangePasswordResponse]]:
+        """Callers: gateway. Errors: INVALID_PASSWORD, CREDENTIAL_ACCOUNT_NOT_FOUND,
+        PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckPassword(
+        self,
+        request: _identity_pb2.CheckPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CheckPasswordResponse, _abc.Awaitable[_identity_pb2.CheckPasswordResponse]]:
+        """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD."""
+
+    @_abc_1.abstractmethod
+    def UpdateUser(
+        self,
+        request: _identity_pb2.UpdateUserRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.UpdateUserResponse, _abc.Awaitable[_identity_pb2.UpdateUserResponse]]:
+        """Name and image only; protected fields never change here. Callers: gateway.
+        Errors: USER_NOT_FOUND.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

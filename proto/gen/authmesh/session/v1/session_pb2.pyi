@@ -233,6 +233,57 @@ class RevokeSessionResponse(_message.Message):
 Global___RevokeSessionResponse: _TypeAlias = RevokeSessionResponse  # noqa: Y015
 
 @_typing.final
+class RevokeUserSessionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EXCEPT_TOKEN_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    except_token: _builtins.str
+    reason: _builtins.str
+    """"password-reset", "password-change", ..."""
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        except_token: _builtins.str | None = ...,
+        reason: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_except_token", b"_except_token", "actor", b"actor", "except_token", b"except_token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_except_token", b"_except_token", "actor", b"actor", "except_token", b"except_token", "reason", b"reason", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__except_token: _TypeAlias = _typing.Literal["except_token"]  # noqa: Y015
+    _WhichOneofArgType__except_token: _TypeAlias = _typing.Literal["_except_token", b"_except_token"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__except_token) -> _WhichOneofReturnType__except_token | None: ...
+
+Global___RevokeUserSessionsRequest: _TypeAlias = RevokeUserSessionsRequest  # noqa: Y015
+
+@_typing.final
+class RevokeUserSessionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVOKED_FIELD_NUMBER: _builtins.int
+    revoked: _builtins.int
+    def __init__(
+        self,
+        *,
+        revoked: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked", b"revoked"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeUserSessionsResponse: _TypeAlias = RevokeUserSessionsResponse  # noqa: Y015
+
+@_typing.final
 class SessionCreated(_message.Message):
     """auth.session.session.created.v1"""
 

@@ -49,6 +49,11 @@ class SessionServiceStub:
                 request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionRequest.SerializeToString,
                 response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionResponse.FromString,
                 _registered_method=True)
+        self.RevokeUserSessions = channel.unary_unary(
+                '/authmesh.session.v1.SessionService/RevokeUserSessions',
+                request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
@@ -76,6 +81,15 @@ class SessionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeUserSessions(self, request, context):
+        """Deletes every session of a user (but the one of `except_token`, when given) and publishes
+        one auth.session.session.revoked per session in the same transaction. Idempotent.
+        Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +107,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.RevokeSession,
                     request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionRequest.FromString,
                     response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionResponse.SerializeToString,
+            ),
+            'RevokeUserSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeUserSessions,
+                    request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.FromString,
+                    response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,6 +195,33 @@ class SessionService:
             '/authmesh.session.v1.SessionService/RevokeSession',
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionRequest.SerializeToString,
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeUserSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.session.v1.SessionService/RevokeUserSessions',
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.SerializeToString,
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,11 @@ class SessionServiceStub:
     """
     RevokeSession: _grpc.UnaryUnaryMultiCallable[_session_pb2.RevokeSessionRequest, _session_pb2.RevokeSessionResponse]
     """Idempotent. Callers: gateway."""
+    RevokeUserSessions: _grpc.UnaryUnaryMultiCallable[_session_pb2.RevokeUserSessionsRequest, _session_pb2.RevokeUserSessionsResponse]
+    """Deletes every session of a user (but the one of `except_token`, when given) and publishes
+    one auth.session.session.revoked per session in the same transaction. Idempotent.
+    Callers: gateway.
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
@@ -51,6 +56,11 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """
     RevokeSession: _aio.UnaryUnaryMultiCallable[_session_pb2.RevokeSessionRequest, _session_pb2.RevokeSessionResponse]  # type: ignore[assignment]
     """Idempotent. Callers: gateway."""
+    RevokeUserSessions: _aio.UnaryUnaryMultiCallable[_session_pb2.RevokeUserSessionsRequest, _session_pb2.RevokeUserSessionsResponse]  # type: ignore[assignment]
+    """Deletes every session of a user (but the one of `except_token`, when given) and publishes
+    one auth.session.session.revoked per session in the same transaction. Idempotent.
+    Callers: gateway.
+    """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -78,5 +88,16 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_session_pb2.RevokeSessionResponse, _abc.Awaitable[_session_pb2.RevokeSessionResponse]]:
         """Idempotent. Callers: gateway."""
+
+    @_abc_1.abstractmethod
+    def RevokeUserSessions(
+        self,
+        request: _session_pb2.RevokeUserSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_pb2.RevokeUserSessionsResponse, _abc.Awaitable[_session_pb2.RevokeUserSessionsResponse]]:
+        """Deletes every session of a user (but the one of `except_token`, when given) and publishes
+        one auth.session.session.revoked per session in the same transaction. Idempotent.
+        Callers: gateway.
+        """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

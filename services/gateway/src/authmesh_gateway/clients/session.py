@@ -41,3 +41,17 @@ class SessionClient:
         request = session_pb2.RevokeSessionRequest(token=token, actor=actor)
         revoked: bool = (await self._channel.call(self._stub.RevokeSession, request)).revoked
         return revoked
+
+    async def revoke_user_sessions(
+        self,
+        user_id: str,
+        *,
+        reason: str,
+        actor: envelope_pb2.Actor,
+        except_token: str | None = None,
+    ) -> int:
+        request = session_pb2.RevokeUserSessionsRequest(
+            user_id=user_id, except_token=except_token, reason=reason, actor=actor
+        )
+        revoked: int = (await self._channel.call(self._stub.RevokeUserSessions, request)).revoked
+        return revoked

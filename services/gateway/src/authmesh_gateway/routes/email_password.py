@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from authmesh_gateway.context import context_of
 from authmesh_gateway.errors import api_error
-from authmesh_gateway.http_io import actor_of, json_response, read_body
+from authmesh_gateway.http_io import actor_of, check_first_login_csrf, json_response, read_body
 from authmesh_gateway.serialize import user_json
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.issue import issue_session
@@ -58,19 +58,28 @@ def _location(callback_url: str) -> str:
 async def sign_up_email(request: Request) -> Response:
     ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_UP_EMAIL)
+    check_first_login_csrf(request, ctx)
     _check_sign_up(body)
     actor = actor_of(request, ctx)
     try:
-        user = await ctx.identity.sign_up_with_email(
+        signed_up = await ctx.identity.sign_up_with_email(
             name=body["name"],
             email=body["email"],
             password=body["password"],
             image=body.get("image"),
+            callback_url=body.get("callbackURL"),  # for the verification link
             actor=actor,
         )
+        if not signed_up.sign_in_allowed:
+            # Verification required: no session, and a taken address looks like a new one.
+            return json_response({"token": None, "user": user_json(signed_up.user)})
         dont_remember = body.get("rememberMe") is False
         issued = await issue_session(
-            ctx, user_id=user.id, method="sign-up", dont_remember=dont_remember, actor=actor
+            ctx,
+            user_id=signed_up.user.id,
+            method="sign-up",
+            dont_remember=dont_remember,
+            actor=actor,
         )
     except DomainError as error:
         raise api_error(error) from None
@@ -83,11 +92,15 @@ async def sign_up_email(request: Request) -> Response:
 async def sign_in_email(request: Request) -> Response:
     ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_IN_EMAIL)
+    check_first_login_csrf(request, ctx)
     _check_sign_in(body)
     actor = actor_of(request, ctx)
     try:
         user = await ctx.identity.verify_password(
-            email=body["email"], password=body["password"], actor=actor
+            email=body["email"],
+            password=body["password"],
+            callback_url=body.get("callbackURL"),  # for a verification link, if one is due
+            actor=actor,
         )
         dont_remember = body.get("rememberMe") is False
         issued = await issue_session(

@@ -1,7 +1,12 @@
-"""Pushes revocations into the session cache: an ordered JetStream consumer in every gateway
-process, delivering only new events. The cache is usable only while this subscription is live."""
+"""Pushes revocations into the session cache: ordered JetStream consumers in every gateway
+process, delivering only new events. The cache is usable only while they are subscribed.
+
+Session revocations evict one session by its token hash; changes to a user that cached answers
+show (an update, a verified address, a new password) evict every session of that user, so that
+no replica serves a stale user for the cache's lifetime."""
 
 import asyncio
+import contextlib
 import time
 
 import structlog
@@ -11,7 +16,12 @@ from prometheus_client import Histogram
 
 from authmesh.session.v1 import session_pb2
 from authmesh_gateway.sessions.cache import SessionCache
-from authmesh_kit.events.catalogue import SESSION_REVOKED
+from authmesh_kit.events.catalogue import (
+    EMAIL_VERIFIED,
+    PASSWORD_CHANGED,
+    SESSION_REVOKED,
+    USER_UPDATED,
+)
 from authmesh_kit.events.envelope import Envelope, unpack
 from authmesh_kit.events.names import AUTH_EVENTS, event_subject, stream_name
 from authmesh_kit.events.nats_link import NatsLink
@@ -25,6 +35,8 @@ _PROPAGATION = Histogram(
 )
 
 _SUBSCRIBE_RETRY_S = 1.0
+# Identity events after which a user's cached get-session answers are stale.
+USER_CHANGES = (USER_UPDATED, EMAIL_VERIFIED, PASSWORD_CHANGED)
 
 
 class RevocationListener:
@@ -52,13 +64,32 @@ class RevocationListener:
         while True:
             try:
                 js = await self._nats.jetstream()
-                await js.subscribe(
-                    event_subject(self._namespace, SESSION_REVOKED.type),
-                    stream=stream_name(self._namespace, AUTH_EVENTS),
-                    ordered_consumer=True,
-                    deliver_policy=DeliverPolicy.NEW,
-                    cb=self._on_message,
-                )
+                stream = stream_name(self._namespace, AUTH_EVENTS)
+                subscriptions = [
+                    await js.subscribe(
+                        event_subject(self._namespace, SESSION_REVOKED.type),
+                        stream=stream,
+                        ordered_consumer=True,
+                        deliver_policy=DeliverPolicy.NEW,
+                        cb=self._on_message,
+                    )
+                ]
+                try:
+                    for event in USER_CHANGES:
+                        subscriptions.append(
+                            await js.subscribe(
+                                event_subject(self._namespace, event.type),
+                                stream=stream,
+                                ordered_consumer=True,
+                                deliver_policy=DeliverPolicy.NEW,
+                                cb=self._on_user_change,
+                            )
+                        )
+                except Exception:
+                    for subscription in subscriptions:
+                        with contextlib.suppress(Exception):
+                            await subscription.unsubscribe()
+                    raise
                 self._subscribed = True
                 self._cache.clear()
                 self._cache.usable = True
@@ -79,3 +110,13 @@ class RevocationListener:
         assert isinstance(revoked, session_pb2.SessionRevoked)
         self._cache.evict(bytes.fromhex(revoked.token_hash))
         _PROPAGATION.observe(max(0.0, time.time() - envelope.occurred_at.ToMilliseconds() / 1000))
+
+    async def _on_user_change(self, message: Msg) -> None:
+        envelope = Envelope()
+        try:
+            envelope.ParseFromString(message.data)
+        except Exception:  # noqa: BLE001 - not ours to fix; the TTL bounds any miss
+            log.error("undecodable user event", subject=message.subject)
+            return
+        if envelope.subject.user_id:
+            self._cache.evict_user(envelope.subject.user_id)

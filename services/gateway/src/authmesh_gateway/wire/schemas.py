@@ -49,3 +49,75 @@ SIGN_OUT = BodySchema(
     ),
     optional=True,
 )
+
+# --- account flows (better-auth 1.7.25 `api/routes/email-verification.ts`, `password.ts`,
+# `update-user.ts`; endpoints.json). Tokens have no length cap here: identity refuses anything
+# it never issued without a lookup, with Better-Auth's INVALID_TOKEN.
+
+SEND_VERIFICATION_EMAIL = BodySchema(
+    (
+        Field("email", "string", email=True, max_length=MAX_EMAIL),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+    )
+)
+
+VERIFY_EMAIL_QUERY = BodySchema(
+    (
+        Field("token", "string"),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+    )
+)
+
+REQUEST_PASSWORD_RESET = BodySchema(
+    (
+        Field("email", "string", email=True, max_length=MAX_EMAIL),
+        Field("redirectTo", "string", required=False, max_length=MAX_URL),
+    )
+)
+
+# GET /reset-password/:token: the callbackURL is required.
+RESET_PASSWORD_CALLBACK_QUERY = BodySchema((Field("callbackURL", "string", max_length=MAX_URL),))
+
+RESET_PASSWORD = BodySchema(
+    (
+        Field("newPassword", "string"),
+        Field("token", "string", required=False),
+    )
+)
+
+RESET_PASSWORD_QUERY = BodySchema((Field("token", "string", required=False),), optional=True)
+
+CHANGE_PASSWORD = BodySchema(
+    (
+        Field("newPassword", "string"),
+        Field("currentPassword", "string"),
+        Field("revokeOtherSessions", "boolean", required=False),
+    )
+)
+
+VERIFY_PASSWORD = BodySchema((Field("password", "string"),))
+
+# `z.record(z.string(), z.any())`: any object passes zod; the handler decides.
+UPDATE_USER = BodySchema((), shape="record")
+
+# What update-user changes. Better-Auth passes any JSON to its database here (`"name": 5`
+# is stored as "5", `"name": null` fails in the database); Authmesh answers zod's message.
+UPDATE_USER_FIELDS = BodySchema(
+    (
+        Field("name", "string", required=False, max_length=MAX_NAME),
+        Field("image", "string", required=False, nullable=True, max_length=MAX_URL),
+    ),
+    shape="record",
+)
+
+# update-user: plugin user fields declared `input: false`, in Better-Auth's schema order
+# (twoFactor, phoneNumber, admin). A truthy value is FIELD_NOT_ALLOWED; `emailVerified` is no
+# input field of update-user at all and is ignored, like any unknown key.
+NOT_UPDATABLE_USER_FIELDS = (
+    "twoFactorEnabled",
+    "phoneNumberVerified",
+    "role",
+    "banned",
+    "banReason",
+    "banExpires",
+)

@@ -4,11 +4,19 @@ from typing import Any
 
 from grpc.aio import ServicerContext
 
+from authmesh.events.v1 import envelope_pb2
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_identity.api.mappers import user_to_proto
 from authmesh_identity.domain.errors import user_not_found
+from authmesh_identity.domain.model import AccountFlowPolicy
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
-from authmesh_identity.domain.ports import UserStore
+from authmesh_identity.domain.ports import UnitOfWork, UserStore
+from authmesh_identity.domain.use_cases import (
+    change_password,
+    email_verification,
+    password_reset,
+    update_user,
+)
 from authmesh_identity.domain.use_cases.assert_can_sign_in import assert_can_sign_in
 from authmesh_identity.domain.use_cases.sign_up import sign_up_with_email
 from authmesh_identity.domain.use_cases.verify_password import verify_password
@@ -21,40 +29,73 @@ ALLOWED_CALLERS = {
     "VerifyPassword": GATEWAY,
     "AssertCanSignIn": GATEWAY,
     "GetUser": frozenset({"gateway", "session"}),
+    "SendVerificationEmail": GATEWAY,
+    "VerifyEmail": GATEWAY,
+    "RequestPasswordReset": GATEWAY,
+    "CheckPasswordResetToken": GATEWAY,
+    "ResetPassword": GATEWAY,
+    "ChangePassword": GATEWAY,
+    "CheckPassword": GATEWAY,
+    "UpdateUser": GATEWAY,
 }
 
 
+def _actor(request: Any) -> envelope_pb2.Actor | None:
+    return request.actor if request.HasField("actor") else None
+
+
+def _optional(request: Any, field: str) -> str | None:
+    return getattr(request, field) if request.HasField(field) else None
+
+
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, store: UserStore, hasher: PasswordHasher, policy: PasswordPolicy) -> None:
+    def __init__(
+        self,
+        store: UserStore,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        flows: AccountFlowPolicy,
+    ) -> None:
         self._store = store
+        self._uow = uow
         self._hasher = hasher
         self._policy = policy
+        self._flows = flows
 
     async def SignUpWithEmail(
         self, request: identity_pb2.SignUpWithEmailRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.SignUpWithEmailResponse:
-        user = await sign_up_with_email(
+        result = await sign_up_with_email(
             self._store,
+            self._uow,
             self._hasher,
             self._policy,
+            self._flows,
             name=request.name,
             email=request.email,
             password=request.password,
-            image=request.image if request.HasField("image") else None,
-            actor=request.actor if request.HasField("actor") else None,
+            image=_optional(request, "image"),
+            callback_url=_optional(request, "callback_url"),
+            actor=_actor(request),
         )
-        return identity_pb2.SignUpWithEmailResponse(user=user_to_proto(user))
+        return identity_pb2.SignUpWithEmailResponse(
+            user=user_to_proto(result.user), sign_in_allowed=result.sign_in_allowed
+        )
 
     async def VerifyPassword(
         self, request: identity_pb2.VerifyPasswordRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.VerifyPasswordResponse:
         user = await verify_password(
             self._store,
+            self._uow,
             self._hasher,
             self._policy,
+            self._flows,
             email=request.email,
             password=request.password,
-            actor=request.actor if request.HasField("actor") else None,
+            callback_url=_optional(request, "callback_url"),
+            actor=_actor(request),
         )
         return identity_pb2.VerifyPasswordResponse(user=user_to_proto(user))
 
@@ -71,6 +112,106 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         if user is None:
             raise user_not_found()
         return identity_pb2.GetUserResponse(user=user_to_proto(user))
+
+    async def SendVerificationEmail(
+        self,
+        request: identity_pb2.SendVerificationEmailRequest,
+        context: ServicerContext[Any, Any],
+    ) -> identity_pb2.SendVerificationEmailResponse:
+        await email_verification.send_verification_email(
+            self._uow,
+            self._flows,
+            email=request.email,
+            callback_url=_optional(request, "callback_url"),
+            session_user_id=request.user_id,
+            actor=_actor(request),
+        )
+        return identity_pb2.SendVerificationEmailResponse()
+
+    async def VerifyEmail(
+        self, request: identity_pb2.VerifyEmailRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.VerifyEmailResponse:
+        user, newly_verified = await email_verification.verify_email(
+            self._uow, token=request.token, actor=_actor(request)
+        )
+        return identity_pb2.VerifyEmailResponse(
+            user=user_to_proto(user), newly_verified=newly_verified
+        )
+
+    async def RequestPasswordReset(
+        self,
+        request: identity_pb2.RequestPasswordResetRequest,
+        context: ServicerContext[Any, Any],
+    ) -> identity_pb2.RequestPasswordResetResponse:
+        await password_reset.request_password_reset(
+            self._uow,
+            self._flows,
+            email=request.email,
+            redirect_to=_optional(request, "redirect_to"),
+            actor=_actor(request),
+        )
+        return identity_pb2.RequestPasswordResetResponse()
+
+    async def CheckPasswordResetToken(
+        self,
+        request: identity_pb2.CheckPasswordResetTokenRequest,
+        context: ServicerContext[Any, Any],
+    ) -> identity_pb2.CheckPasswordResetTokenResponse:
+        await password_reset.check_reset_token(self._uow, token=request.token)
+        return identity_pb2.CheckPasswordResetTokenResponse()
+
+    async def ResetPassword(
+        self, request: identity_pb2.ResetPasswordRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.ResetPasswordResponse:
+        user_id = await password_reset.reset_password(
+            self._uow,
+            self._hasher,
+            self._policy,
+            token=request.token,
+            new_password=request.new_password,
+            actor=_actor(request),
+        )
+        return identity_pb2.ResetPasswordResponse(user_id=user_id)
+
+    async def ChangePassword(
+        self, request: identity_pb2.ChangePasswordRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.ChangePasswordResponse:
+        user = await change_password.change_password(
+            self._uow,
+            self._hasher,
+            self._policy,
+            user_id=request.user_id,
+            current_password=request.current_password,
+            new_password=request.new_password,
+            revoke_other_sessions=request.revoke_other_sessions,
+            actor=_actor(request),
+        )
+        return identity_pb2.ChangePasswordResponse(user=user_to_proto(user))
+
+    async def CheckPassword(
+        self, request: identity_pb2.CheckPasswordRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.CheckPasswordResponse:
+        await change_password.check_password(
+            self._uow,
+            self._hasher,
+            self._policy,
+            user_id=request.user_id,
+            password=request.password,
+        )
+        return identity_pb2.CheckPasswordResponse()
+
+    async def UpdateUser(
+        self, request: identity_pb2.UpdateUserRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.UpdateUserResponse:
+        user = await update_user.update_user(
+            self._uow,
+            user_id=request.user_id,
+            name=_optional(request, "name"),
+            image=_optional(request, "image"),
+            clear_image=request.clear_image,
+            actor=_actor(request),
+        )
+        return identity_pb2.UpdateUserResponse(user=user_to_proto(user))
 
 
 def registration(servicer: IdentityServicer) -> Registration:

@@ -35,3 +35,44 @@ def user_not_found() -> DomainError:
 
 def banned_user() -> DomainError:
     return DomainError(ErrorKind.PERMISSION_DENIED, "BANNED_USER", DOMAIN, "User is banned")
+
+
+def invalid_token() -> DomainError:
+    """Unknown, malformed, already used, of another purpose, or no longer matching its user."""
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_TOKEN", DOMAIN, "Invalid token")
+
+
+def token_expired() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "TOKEN_EXPIRED", DOMAIN, "Token expired")
+
+
+def email_not_verified() -> DomainError:
+    return DomainError(
+        ErrorKind.PERMISSION_DENIED, "EMAIL_NOT_VERIFIED", DOMAIN, "Email not verified"
+    )
+
+
+def email_mismatch() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "EMAIL_MISMATCH", DOMAIN, "Email mismatch")
+
+
+def email_already_verified() -> DomainError:
+    return DomainError(
+        ErrorKind.FAILED_PRECONDITION,
+        "EMAIL_ALREADY_VERIFIED",
+        DOMAIN,
+        "Email is already verified",
+    )
+
+
+def invalid_password() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_PASSWORD", DOMAIN, "Invalid password")
+
+
+def credential_account_not_found() -> DomainError:
+    return DomainError(
+        ErrorKind.FAILED_PRECONDITION,
+        "CREDENTIAL_ACCOUNT_NOT_FOUND",
+        DOMAIN,
+        "Credential account not found",
+    )

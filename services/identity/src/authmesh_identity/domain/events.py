@@ -1,7 +1,20 @@
 """Events the identity service publishes, built from the kit's catalogue."""
 
+from datetime import datetime
+
+from google.protobuf import timestamp_pb2
+
 from authmesh.identity.v1 import identity_pb2
-from authmesh_kit.events.catalogue import SIGN_IN_FAILED, USER_CREATED
+from authmesh_kit.events.catalogue import (
+    EMAIL_VERIFICATION_REQUESTED,
+    EMAIL_VERIFIED,
+    PASSWORD_CHANGED,
+    PASSWORD_RESET_COMPLETED,
+    PASSWORD_RESET_REQUESTED,
+    SIGN_IN_FAILED,
+    USER_CREATED,
+    USER_UPDATED,
+)
 from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
 
 
@@ -16,3 +29,51 @@ def user_created(user_id: str, email: str, method: str, actor: Actor | None) -> 
 def sign_in_failed(reason: str, user_id: str, actor: Actor | None) -> Envelope:
     payload = identity_pb2.SignInFailed(reason=reason, user_id=user_id)
     return build_envelope(SIGN_IN_FAILED, payload, actor=actor, user_id=user_id)
+
+
+def _stamp(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def email_verification_requested(
+    user_id: str, reason: str, expires_at: datetime, actor: Actor | None
+) -> Envelope:
+    payload = identity_pb2.EmailVerificationRequested(
+        user_id=user_id, reason=reason, expires_at=_stamp(expires_at)
+    )
+    return build_envelope(EMAIL_VERIFICATION_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def email_verified(user_id: str, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.EmailVerified(user_id=user_id)
+    return build_envelope(EMAIL_VERIFIED, payload, actor=actor, user_id=user_id)
+
+
+def password_reset_requested(
+    user_id: str, expires_at: datetime, invalidated: int, actor: Actor | None
+) -> Envelope:
+    payload = identity_pb2.PasswordResetRequested(
+        user_id=user_id, expires_at=_stamp(expires_at), invalidated_tokens=invalidated
+    )
+    return build_envelope(PASSWORD_RESET_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def password_reset_completed(user_id: str, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.PasswordResetCompleted(user_id=user_id)
+    return build_envelope(PASSWORD_RESET_COMPLETED, payload, actor=actor, user_id=user_id)
+
+
+def password_changed(
+    user_id: str, method: str, revoke_sessions: bool, actor: Actor | None
+) -> Envelope:
+    payload = identity_pb2.PasswordChanged(
+        user_id=user_id, method=method, revoke_sessions=revoke_sessions
+    )
+    return build_envelope(PASSWORD_CHANGED, payload, actor=actor, user_id=user_id)
+
+
+def user_updated(user_id: str, fields: list[str], actor: Actor | None) -> Envelope:
+    payload = identity_pb2.UserUpdated(user_id=user_id, fields=fields)
+    return build_envelope(USER_UPDATED, payload, actor=actor, user_id=user_id)

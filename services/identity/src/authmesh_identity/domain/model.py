@@ -1,7 +1,7 @@
 """The identity domain's objects."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,36 @@ class NewUser:
 class UserWithPassword:
     user: User
     password_hash: str
+
+
+@dataclass(frozen=True)
+class OneTimeToken:
+    """A one-time secret as stored: only its hash, bound to its purpose, user and address."""
+
+    token_hash: bytes
+    purpose: str
+    user_id: str
+    email: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What a lookup (without consuming) finds of a token."""
+
+    user_id: str
+    email: str
+    expires_at: datetime
+    consumed: bool
+
+
+@dataclass(frozen=True)
+class AccountFlowPolicy:
+    """The operator's choices for the account flows (settings.py), as the domain sees them."""
+
+    base_url: str  # the public origin links are built from, without a trailing slash
+    email_verification_expires_in: timedelta = timedelta(hours=1)
+    reset_password_expires_in: timedelta = timedelta(hours=1)
+    require_email_verification: bool = False
+    send_verification_on_sign_up: bool = True
+    send_verification_on_sign_in: bool = True

@@ -1,9 +1,11 @@
 """What the identity use cases need from storage, as Protocols."""
 
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from authmesh_identity.domain.model import NewUser, User, UserWithPassword
+from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User, UserWithPassword
 from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.notifications import Message
 
 
 class UserStore(Protocol):
@@ -24,3 +26,60 @@ class UserStore(Protocol):
     async def record(self, *events: Envelope) -> None:
         """Writes events that accompany no state change (e.g. a failed sign-in)."""
         ...
+
+
+class AccountTransaction(Protocol):
+    """One database transaction of an account flow: its state changes, its one-time secrets,
+    its events and its sealed messages commit together or not at all. An exception leaving
+    the transaction rolls all of it back."""
+
+    async def create_user_with_password(self, new_user: NewUser, password_hash: str) -> User:
+        """EMAIL_TAKEN when the address exists."""
+        ...
+
+    async def get_user(self, user_id: str) -> User | None: ...
+
+    async def user_by_email(self, email: str) -> User | None: ...
+
+    async def credential_hash(self, user_id: str) -> str | None:
+        """The password hash of the user's credential account; None without one."""
+        ...
+
+    async def insert_token(self, token: OneTimeToken) -> None: ...
+
+    async def consume_token(self, token_hash: bytes, purpose: str) -> TokenState | None:
+        """Marks the token used if it is live (unused, unexpired, of this purpose): one
+        conditional UPDATE, so of any number of concurrent uses exactly one gets the state."""
+        ...
+
+    async def token_state(self, token_hash: bytes, purpose: str) -> TokenState | None:
+        """The token as stored, used or not, expired or not; None when unknown."""
+        ...
+
+    async def invalidate_tokens(self, user_id: str, purpose: str) -> int:
+        """Marks every live token of the user and purpose used; how many there were."""
+        ...
+
+    async def set_email_verified(self, user_id: str) -> User | None: ...
+
+    async def set_password_hash(self, user_id: str, new_hash: str) -> None:
+        """Sets the credential account's hash, creating the account when there is none."""
+        ...
+
+    async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Only while the hash is still `old_hash`: False when a concurrent change won."""
+        ...
+
+    async def update_profile(
+        self, user_id: str, *, name: str | None, image: str | None, clear_image: bool
+    ) -> User | None: ...
+
+    async def add_events(self, *events: Envelope) -> None: ...
+
+    async def add_messages(self, *messages: Message) -> None:
+        """Sealed for the notify service, in this transaction."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    def begin(self) -> AbstractAsyncContextManager[AccountTransaction]: ...

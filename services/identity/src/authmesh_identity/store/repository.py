@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_identity.domain.errors import email_taken
 from authmesh_identity.domain.model import NewUser, User, UserWithPassword
@@ -16,8 +16,45 @@ from authmesh_kit.ids import new_id
 CREDENTIAL_PROVIDER = "credential"
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
     return User(**{column.name: row._mapping[column.name] for column in users.columns})
+
+
+async def insert_user_with_password(
+    conn: AsyncConnection, new_user: NewUser, password_hash: str
+) -> User:
+    """The user and its credential account; EMAIL_TAKEN when the address exists. Inside a
+    savepoint, so that the caller's transaction survives the unique violation."""
+    try:
+        async with conn.begin_nested():
+            row = (
+                await conn.execute(
+                    users.insert()
+                    .values(
+                        id=new_user.id,
+                        name=new_user.name,
+                        email=new_user.email,
+                        image=new_user.image,
+                        role=new_user.role,
+                        email_verified=new_user.email_verified,
+                    )
+                    .returning(*users.columns)
+                )
+            ).one()
+    except IntegrityError as exc:
+        if "users_email_key" in str(exc.orig):
+            raise email_taken() from None
+        raise
+    await conn.execute(
+        accounts.insert().values(
+            id=new_id(),
+            account_id=new_user.id,
+            provider_id=CREDENTIAL_PROVIDER,
+            user_id=new_user.id,
+            password=password_hash,
+        )
+    )
+    return user_from_row(row)
 
 
 class PostgresUserStore:
@@ -28,37 +65,10 @@ class PostgresUserStore:
     async def create_with_password(
         self, new_user: NewUser, password_hash: str, *events: Envelope
     ) -> User:
-        try:
-            async with self._engine.begin() as conn:
-                row = (
-                    await conn.execute(
-                        users.insert()
-                        .values(
-                            id=new_user.id,
-                            name=new_user.name,
-                            email=new_user.email,
-                            image=new_user.image,
-                            role=new_user.role,
-                            email_verified=new_user.email_verified,
-                        )
-                        .returning(*users.columns)
-                    )
-                ).one()
-                await conn.execute(
-                    accounts.insert().values(
-                        id=new_id(),
-                        account_id=new_user.id,
-                        provider_id=CREDENTIAL_PROVIDER,
-                        user_id=new_user.id,
-                        password=password_hash,
-                    )
-                )
-                await self._outbox.add(conn, *events)
-        except IntegrityError as exc:
-            if "users_email_key" in str(exc.orig):
-                raise email_taken() from None
-            raise
-        return _user(row)
+        async with self._engine.begin() as conn:
+            user = await insert_user_with_password(conn, new_user, password_hash)
+            await self._outbox.add(conn, *events)
+        return user
 
     async def find_with_password(self, email: str) -> UserWithPassword | None:
         query = (
@@ -75,12 +85,12 @@ class PostgresUserStore:
             row = (await conn.execute(query)).first()
         if row is None or row.password is None:
             return None
-        return UserWithPassword(user=_user(row), password_hash=row.password)
+        return UserWithPassword(user=user_from_row(row), password_hash=row.password)
 
     async def get(self, user_id: str) -> User | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
-        return _user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def exists_by_email(self, email: str) -> bool:
         async with self._engine.connect() as conn:

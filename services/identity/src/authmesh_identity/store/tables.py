@@ -6,12 +6,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     UniqueConstraint,
     false,
     func,
+    text,
 )
 
 from authmesh_kit.db.kit_tables import kit_tables
@@ -55,6 +57,29 @@ accounts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("provider_id", "account_id", name="accounts_provider_account"),
     Index("accounts_user_id", "user_id"),
+)
+
+# One-time secrets sent as links (email verification, password reset). Only the SHA-256 of
+# purpose and token is kept (domain/one_time_tokens.py); a token is used up by setting
+# `consumed_at` in one conditional UPDATE.
+one_time_tokens = Table(
+    "one_time_tokens",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("purpose", Text, nullable=False),
+    Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", Text, nullable=False),  # the address it was sent to
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("consumed_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Invalidating a user's live tokens of one purpose; consumed ones are never looked up so.
+    Index(
+        "one_time_tokens_live_by_user",
+        "user_id",
+        "purpose",
+        postgresql_where=text("consumed_at IS NULL"),
+    ),
+    Index("one_time_tokens_expires_at", "expires_at"),  # the purge of dead tokens
 )
 
 _kit = kit_tables(metadata)

@@ -7,12 +7,13 @@ from grpc.aio import ServicerContext
 from authmesh.session.v1 import session_pb2, session_pb2_grpc
 from authmesh_kit.grpc.server import Registration
 from authmesh_session.api.mappers import session_to_proto
-from authmesh_session.domain.errors import invalid_token
+from authmesh_session.domain.errors import invalid_token, invalid_user
 from authmesh_session.domain.model import TOKEN_LENGTH, SessionLifetimes
 from authmesh_session.domain.ports import SessionStore
 from authmesh_session.domain.use_cases.create_session import create_session
 from authmesh_session.domain.use_cases.get_session import get_session
 from authmesh_session.domain.use_cases.revoke_session import revoke_session
+from authmesh_session.domain.use_cases.revoke_user_sessions import revoke_user_sessions
 
 GATEWAY = frozenset({"gateway"})
 
@@ -20,6 +21,7 @@ ALLOWED_CALLERS = {
     "CreateSession": GATEWAY,
     "GetSession": GATEWAY,
     "RevokeSession": GATEWAY,
+    "RevokeUserSessions": GATEWAY,
 }
 
 _MAX_TOKEN_LENGTH = 4 * TOKEN_LENGTH  # imported tokens may differ in length, never this much
@@ -73,6 +75,22 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             actor=request.actor if request.HasField("actor") else None,
         )
         return session_pb2.RevokeSessionResponse(revoked=revoked)
+
+    async def RevokeUserSessions(
+        self, request: session_pb2.RevokeUserSessionsRequest, context: ServicerContext[Any, Any]
+    ) -> session_pb2.RevokeUserSessionsResponse:
+        if not request.user_id:
+            raise invalid_user()
+        revoked = await revoke_user_sessions(
+            self._store,
+            user_id=request.user_id,
+            except_token=(
+                _checked_token(request.except_token) if request.HasField("except_token") else None
+            ),
+            reason=request.reason or "revoked",
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        return session_pb2.RevokeUserSessionsResponse(revoked=revoked)
 
 
 def registration(servicer: SessionServicer) -> Registration:

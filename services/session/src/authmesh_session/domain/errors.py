@@ -11,3 +11,7 @@ def session_not_found() -> DomainError:
 
 def invalid_token() -> DomainError:
     return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_TOKEN", DOMAIN, "Malformed token")
+
+
+def invalid_user() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_USER", DOMAIN, "A user id is required")

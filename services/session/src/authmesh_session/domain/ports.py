@@ -4,6 +4,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from authmesh_kit.events.envelope import Envelope
 from authmesh_session.domain.model import Session
 
@@ -25,3 +27,17 @@ class SessionStore(Protocol):
         ...
 
     async def delete_expired(self, hashed_token: bytes) -> None: ...
+
+    async def delete_for_user(
+        self,
+        user_id: str,
+        events_for: Callable[[Session, bytes], Sequence[Envelope]],
+        *,
+        keep: bytes | None = None,
+        created_before: datetime | None = None,
+        conn: AsyncConnection | None = None,
+    ) -> list[Session]:
+        """Deletes the user's sessions (but `keep`; only those created before `created_before`
+        when given) and, in the same transaction, the events `events_for` builds from each
+        session and its token hash. `conn`: the caller's transaction, if it has one."""
+        ...

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.outbox import Outbox
@@ -61,6 +61,40 @@ class PostgresSessionStore:
             session = _session(row)
             await self._outbox.add(conn, *events_for(session))
         return session
+
+    async def delete_for_user(
+        self,
+        user_id: str,
+        events_for: Callable[[Session, bytes], Sequence[Envelope]],
+        *,
+        keep: bytes | None = None,
+        created_before: datetime | None = None,
+        conn: AsyncConnection | None = None,
+    ) -> list[Session]:
+        if conn is None:
+            async with self._engine.begin() as own:
+                return await self._delete_for_user(own, user_id, events_for, keep, created_before)
+        return await self._delete_for_user(conn, user_id, events_for, keep, created_before)
+
+    async def _delete_for_user(
+        self,
+        conn: AsyncConnection,
+        user_id: str,
+        events_for: Callable[[Session, bytes], Sequence[Envelope]],
+        keep: bytes | None,
+        created_before: datetime | None,
+    ) -> list[Session]:
+        statement = sessions.delete().where(sessions.c.user_id == user_id)
+        if keep is not None:
+            statement = statement.where(sessions.c.token_hash != keep)
+        if created_before is not None:
+            statement = statement.where(sessions.c.created_at < created_before)
+        rows = (await conn.execute(statement.returning(sessions.c.token_hash, *_FIELDS))).all()
+        deleted = [(_session(row), bytes(row.token_hash)) for row in rows]
+        await self._outbox.add(
+            conn, *(event for session, hashed in deleted for event in events_for(session, hashed))
+        )
+        return [session for session, _ in deleted]
 
     async def delete_expired(self, hashed_token: bytes) -> None:
         async with self._engine.begin() as conn:

@@ -1,0 +1,155 @@
+"""The gateway's edge: one pure-ASGI layer in front of everything, get-session's fast path
+included (DESIGN §2).
+
+Per request, in Better-Auth's order (api.md §1): a trusted origin's CORS preflight is answered
+at once (it must not spend the sign-in budget of the request it announces); then the rate limit,
+one Redis round trip, before any routing, so 404s and failed attempts count; then the app, whose
+response start gets the security headers, `Cache-Control: no-store` under /api/auth and CORS
+headers for a trusted Origin. The origin / CSRF checks run later, inside the routes, where the
+peer runs them (security/csrf.py).
+"""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from authmesh_gateway.security.client_ips import ClientIps
+from authmesh_gateway.security.headers import (
+    HSTS,
+    SECURITY_HEADERS,
+    Header,
+    cors_headers,
+    merge_token,
+    preflight_headers,
+    response_headers,
+)
+from authmesh_gateway.security.origins import TrustedOrigins
+from authmesh_gateway.security.rate_limit import RateLimiter, retry_after_s
+from authmesh_gateway.security.rules import BASE_PATH, NO_TRUSTED_IP, RuleBook
+from authmesh_gateway.wire.client_ip import TrustedProxies
+from authmesh_gateway.wire.errors import ApiError
+
+_AUTH_PREFIX = BASE_PATH.encode() + b"/"
+_AUTH_ROOT = BASE_PATH.encode()
+_TEST_PREFIX = b"/__test/"
+_MAX_MEMO = 4096
+
+
+class RequestSecurity:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_origins: TrustedOrigins,
+        trusted_proxies: TrustedProxies,
+        limiter: RateLimiter,
+        namespace: str,
+        https: bool,
+        exempt_test_paths: bool,
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self._origins = trusted_origins
+        self._client_ips = ClientIps(trusted_proxies)
+        self._key_prefix = f"{namespace}:rl:"
+        self._static: tuple[Header, ...] = (*SECURITY_HEADERS, HSTS) if https else SECURITY_HEADERS
+        self._exempt_test_paths = exempt_test_paths
+        self._rules = RuleBook()
+        # Origin header value → its CORS headers (None: untrusted); bounded, values are few.
+        self._cors: dict[bytes, tuple[Header, ...] | None] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        origin = forwarded = request_method = requested_headers = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value if origin is None else origin + b", " + value
+            elif name == b"x-forwarded-for":
+                forwarded = value if forwarded is None else forwarded + b"," + value
+            elif name == b"access-control-request-method":
+                request_method = value
+            elif name == b"access-control-request-headers":
+                requested_headers = value
+        cors = None if origin is None else self._cors_for(origin)
+        if cors is not None and request_method is not None and scope["method"] == "OPTIONS":
+            await self._preflight(send, cors[0][1], requested_headers)
+            return
+        no_store = raw_path.startswith(_AUTH_PREFIX) or raw_path == _AUTH_ROOT
+        vary_origin = origin is not None
+        if not (self._exempt_test_paths and raw_path.startswith(_TEST_PREFIX)):
+            path, rule = self._rules.lookup(raw_path)
+            key = f"{self._key_prefix}{self._client_ip(scope, forwarded)}|{path}"
+            remaining = await self.limiter.consume(key, rule)
+            if remaining:
+                error = ApiError.too_many_requests(retry_after_s(remaining))
+                headers = [
+                    (name.lower().encode(), value.encode()) for name, value in error.headers.items()
+                ]
+                if cors is not None:
+                    merge_token(headers, b"access-control-expose-headers", b"x-retry-after")
+                await self._answer(
+                    send, error.status, error.body() or b"", headers, no_store, cors, vary_origin
+                )
+                return
+
+        static = self._static
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = response_headers(
+                    message.get("headers", ()),
+                    static=static,
+                    no_store=no_store,
+                    cors=cors,
+                    vary_origin=vary_origin,
+                )
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+    def _cors_for(self, origin: bytes) -> tuple[Header, ...] | None:
+        if origin in self._cors:
+            return self._cors[origin]
+        trusted = self._origins.is_trusted_origin_header(origin.decode("latin-1"))
+        headers = cors_headers(origin) if trusted else None
+        if len(self._cors) >= _MAX_MEMO:
+            self._cors.clear()
+        self._cors[origin] = headers
+        return headers
+
+    def _client_ip(self, scope: Scope, forwarded: bytes | None) -> str:
+        client = scope.get("client")
+        return self._client_ips.of(client[0] if client else None, forwarded) or NO_TRUSTED_IP
+
+    async def _preflight(self, send: Send, origin: bytes, requested_headers: bytes | None) -> None:
+        headers = preflight_headers(origin, requested_headers)
+        await self._answer(send, 204, b"", headers, False, None, False)
+
+    async def _answer(
+        self,
+        send: Send,
+        status: int,
+        body: bytes,
+        headers: list[Header],
+        no_store: bool,
+        cors: tuple[Header, ...] | None,
+        vary_origin: bool,
+    ) -> None:
+        if body:
+            headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": response_headers(
+                    headers,
+                    static=self._static,
+                    no_store=no_store,
+                    cors=cors,
+                    vary_origin=vary_origin,
+                ),
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,191 @@
+"""Account-flow transactions on Postgres (domain/ports.py `UnitOfWork`).
+
+Every write of a flow — the state change, the one-time token row, the events and the sealed
+notify messages — goes through one connection in one transaction, so they commit together.
+A token is used up by a single conditional UPDATE … RETURNING: Postgres re-checks the condition
+of a row a concurrent transaction just changed, so exactly one of any number of racing uses
+finds it live (DESIGN §4).
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User
+from authmesh_identity.store.repository import (
+    CREDENTIAL_PROVIDER,
+    insert_user_with_password,
+    user_from_row,
+)
+from authmesh_identity.store.tables import accounts, one_time_tokens, users
+from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.notifications import Message
+from authmesh_kit.events.outbox import Outbox
+from authmesh_kit.ids import new_id
+
+_tokens = one_time_tokens
+
+
+def _state(row: Any, consumed: bool | None = None) -> TokenState:
+    return TokenState(
+        user_id=row.user_id,
+        email=row.email,
+        expires_at=row.expires_at,
+        consumed=row.consumed_at is not None if consumed is None else consumed,
+    )
+
+
+class PostgresAccountTransaction:
+    def __init__(self, conn: AsyncConnection, outbox: Outbox) -> None:
+        self._conn = conn
+        self._outbox = outbox
+
+    async def create_user_with_password(self, new_user: NewUser, password_hash: str) -> User:
+        return await insert_user_with_password(self._conn, new_user, password_hash)
+
+    async def get_user(self, user_id: str) -> User | None:
+        row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
+        return user_from_row(row) if row else None
+
+    async def user_by_email(self, email: str) -> User | None:
+        row = (await self._conn.execute(select(users).where(users.c.email == email))).first()
+        return user_from_row(row) if row else None
+
+    async def credential_hash(self, user_id: str) -> str | None:
+        value = await self._conn.scalar(
+            select(accounts.c.password).where(
+                accounts.c.user_id == user_id, accounts.c.provider_id == CREDENTIAL_PROVIDER
+            )
+        )
+        return str(value) if value is not None else None
+
+    async def insert_token(self, token: OneTimeToken) -> None:
+        await self._conn.execute(
+            _tokens.insert().values(
+                token_hash=token.token_hash,
+                purpose=token.purpose,
+                user_id=token.user_id,
+                email=token.email,
+                expires_at=token.expires_at,
+            )
+        )
+
+    async def consume_token(self, token_hash: bytes, purpose: str) -> TokenState | None:
+        row = (
+            await self._conn.execute(
+                _tokens.update()
+                .where(
+                    _tokens.c.token_hash == token_hash,
+                    _tokens.c.purpose == purpose,
+                    _tokens.c.consumed_at.is_(None),
+                    _tokens.c.expires_at > func.now(),
+                )
+                .values(consumed_at=func.now())
+                .returning(_tokens.c.user_id, _tokens.c.email, _tokens.c.expires_at)
+            )
+        ).first()
+        return _state(row, consumed=True) if row else None
+
+    async def token_state(self, token_hash: bytes, purpose: str) -> TokenState | None:
+        row = (
+            await self._conn.execute(
+                select(
+                    _tokens.c.user_id,
+                    _tokens.c.email,
+                    _tokens.c.expires_at,
+                    _tokens.c.consumed_at,
+                ).where(_tokens.c.token_hash == token_hash, _tokens.c.purpose == purpose)
+            )
+        ).first()
+        return _state(row) if row else None
+
+    async def invalidate_tokens(self, user_id: str, purpose: str) -> int:
+        result = await self._conn.execute(
+            _tokens.update()
+            .where(
+                _tokens.c.user_id == user_id,
+                _tokens.c.purpose == purpose,
+                _tokens.c.consumed_at.is_(None),
+                _tokens.c.expires_at > func.now(),
+            )
+            .values(consumed_at=func.now())
+        )
+        return int(result.rowcount)
+
+    async def set_email_verified(self, user_id: str) -> User | None:
+        row = (
+            await self._conn.execute(
+                users.update()
+                .where(users.c.id == user_id)
+                .values(email_verified=True, updated_at=func.now())
+                .returning(*users.columns)
+            )
+        ).first()
+        return user_from_row(row) if row else None
+
+    async def set_password_hash(self, user_id: str, new_hash: str) -> None:
+        result = await self._conn.execute(
+            accounts.update()
+            .where(accounts.c.user_id == user_id, accounts.c.provider_id == CREDENTIAL_PROVIDER)
+            .values(password=new_hash, updated_at=func.now())
+        )
+        if result.rowcount == 0:  # e.g. a user who only ever signed in another way
+            await self._conn.execute(
+                accounts.insert().values(
+                    id=new_id(),
+                    account_id=user_id,
+                    provider_id=CREDENTIAL_PROVIDER,
+                    user_id=user_id,
+                    password=new_hash,
+                )
+            )
+
+    async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        result = await self._conn.execute(
+            accounts.update()
+            .where(
+                accounts.c.user_id == user_id,
+                accounts.c.provider_id == CREDENTIAL_PROVIDER,
+                accounts.c.password == old_hash,
+            )
+            .values(password=new_hash, updated_at=func.now())
+        )
+        return bool(result.rowcount == 1)
+
+    async def update_profile(
+        self, user_id: str, *, name: str | None, image: str | None, clear_image: bool
+    ) -> User | None:
+        values: dict[str, Any] = {"updated_at": func.now()}
+        if name is not None:
+            values["name"] = name
+        if image is not None or clear_image:
+            values["image"] = image
+        row = (
+            await self._conn.execute(
+                users.update()
+                .where(users.c.id == user_id)
+                .values(**values)
+                .returning(*users.columns)
+            )
+        ).first()
+        return user_from_row(row) if row else None
+
+    async def add_events(self, *events: Envelope) -> None:
+        await self._outbox.add(self._conn, *events)
+
+    async def add_messages(self, *messages: Message) -> None:
+        await self._outbox.add_message(self._conn, *messages)
+
+
+class PostgresUnitOfWork:
+    def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
+        self._engine = engine
+        self._outbox = outbox
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[PostgresAccountTransaction]:
+        async with self._engine.begin() as conn:
+            yield PostgresAccountTransaction(conn, self._outbox)

@@ -45,6 +45,7 @@ async def get_session(request: Request) -> Response:
         cached = ctx.cache.get(hashed)
         if cached is not None:
             return Response(cached.body, 200, _NO_STORE, media_type="application/json")
+    generation = ctx.cache.generation
     try:
         found = await ctx.session.get(
             token, disable_refresh=query.get("disableRefresh", "").lower() in _TRUE
@@ -58,7 +59,9 @@ async def get_session(request: Request) -> Response:
         return error_response(api_error(error))
     body = json_bytes({"session": session_json(found.session), "user": user_json(user)})
     expires_at = found.session.expires_at.ToDatetime(tzinfo=UTC).timestamp()
-    ctx.cache.put(hashed, CachedSession(user_id=user.id, expires_at=expires_at, body=body))
+    ctx.cache.put(
+        hashed, CachedSession(user_id=user.id, expires_at=expires_at, body=body), generation
+    )
     response = Response(body, 200, _NO_STORE, media_type="application/json")
     if found.refreshed:
         set_session_cookies(response, ctx, token, dont_remember=found.session.dont_remember)

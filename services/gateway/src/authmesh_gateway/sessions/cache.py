@@ -30,6 +30,10 @@ class SessionCache:
         self._entries: dict[bytes, tuple[CachedSession, float]] = {}
         self._by_user: dict[str, set[bytes]] = {}
         self.usable = False  # set by the revocation listener while it is subscribed
+        # Bumped by every eviction. A lookup that started before an eviction must not cache
+        # what it read: the session may have been revoked while it was being fetched, and the
+        # revocation's eviction already ran against an empty slot.
+        self.generation = 0
 
     def get(self, token_hash: bytes) -> CachedSession | None:
         if not self.usable:
@@ -44,8 +48,10 @@ class SessionCache:
         _HIT.inc()
         return found[0]
 
-    def put(self, token_hash: bytes, entry: CachedSession) -> None:
-        if not self.usable or self._ttl_s <= 0:
+    def put(self, token_hash: bytes, entry: CachedSession, generation: int) -> None:
+        """Caches `entry`, read when `self.generation` was `generation`, unless an eviction
+        happened since."""
+        if not self.usable or self._ttl_s <= 0 or generation != self.generation:
             return
         if len(self._entries) >= self._max_entries:
             self.clear()  # crude but bounded; a full cache only costs misses
@@ -53,6 +59,7 @@ class SessionCache:
         self._by_user.setdefault(entry.user_id, set()).add(token_hash)
 
     def evict(self, token_hash: bytes) -> None:
+        self.generation += 1
         found = self._entries.pop(token_hash, None)
         if found is not None:
             hashes = self._by_user.get(found[0].user_id)
@@ -62,10 +69,12 @@ class SessionCache:
                     del self._by_user[found[0].user_id]
 
     def evict_user(self, user_id: str) -> None:
+        self.generation += 1
         for token_hash in self._by_user.pop(user_id, set()):
             self._entries.pop(token_hash, None)
 
     def clear(self) -> None:
+        self.generation += 1
         self._entries.clear()
         self._by_user.clear()
 

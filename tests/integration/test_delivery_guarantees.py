@@ -5,9 +5,8 @@ row and deleting it — and audit hands a user's entries back in complete, order
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import TypeVar
 
 import asyncpg
 import grpc
@@ -27,8 +26,7 @@ from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.ids import new_id
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, next_client_ip, unique_email
-
-T = TypeVar("T")
+from tests.waiting import eventually
 
 PASSWORD = "pw-12345678"
 USER_CREATED_T = "auth.identity.user.created.v1"
@@ -44,19 +42,6 @@ ROUNDS_AT_S = (0.0, 65.0, 125.0)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout_s: float
-) -> T:
-    """`probe()` until `done` holds or `timeout_s` passed; the last value either way."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        value = await probe()
-        if done(value) or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.2)
 
 
 async def fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:

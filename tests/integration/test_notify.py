@@ -11,7 +11,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import nats
@@ -29,23 +28,11 @@ from authmesh_kit.stack.plan import StackSpec, free_ports
 from authmesh_kit.stack.supervisor import Stack
 from authmesh_kit.testing.pytest_plugin import SmtpSink
 from tests.conftest import browser
+from tests.waiting import T, eventually
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout_s: float = 10.0
-) -> T:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        value = await probe()
-        if done(value) or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 def unique_address(prefix: str = "notify") -> str:

@@ -8,8 +8,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 import structlog
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.nats_link import NatsLink
+from authmesh_kit.events.outbox import OutboxRelay
 from authmesh_kit.grpc.client import ServiceChannel
 from authmesh_kit.grpc.server import GrpcServer, Registration
 from authmesh_kit.grpc.service_auth import (
@@ -20,7 +24,7 @@ from authmesh_kit.grpc.service_auth import (
 from authmesh_kit.observability.logging import setup_logging
 from authmesh_kit.observability.metrics import start_metrics_endpoint
 from authmesh_kit.observability.tracing import setup_tracing
-from authmesh_kit.settings import ServiceSettings
+from authmesh_kit.settings import DatabaseServiceSettings, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +45,22 @@ class ServiceRuntime:
         self.nats = NatsLink(settings.nats_url, service)
         self._channels: list[ServiceChannel] = []
         self._tasks: list[asyncio.Task[Any]] = []
+        self._engines: list[AsyncEngine] = []
+
+    def database(self, settings: DatabaseServiceSettings, schema: str) -> AsyncEngine:
+        """The service's engine on its own schema, disposed when the process stops."""
+        engine = create_engine(
+            settings.database_url,
+            schema,
+            settings.database_pool_size,
+            settings.database_max_overflow,
+        )
+        self._engines.append(engine)
+        return engine
+
+    def relay_outbox(self, engine: AsyncEngine, table: Table) -> None:
+        """Publishes the service's outbox for as long as the process runs."""
+        self.spawn(OutboxRelay(engine, table, self.nats).run(), "outbox-relay")
 
     def channel(self, callee: str, addr: str, timeout_s: float = 1.0) -> ServiceChannel:
         channel = ServiceChannel(callee, addr, self.issuer, timeout_s)
@@ -82,3 +102,5 @@ class ServiceRuntime:
         for channel in self._channels:
             await channel.close()
         await self.nats.close()
+        for engine in self._engines:
+            await engine.dispose()

@@ -14,6 +14,8 @@ import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from authmesh_kit.net import tcp_port_open
+
 log = structlog.get_logger(__name__)
 
 
@@ -39,16 +41,7 @@ class NatsLink:
     async def _port_open(self) -> bool:
         # nats-py logs a traceback and backs off when the port is closed: probe it first.
         parts = urlsplit(self._url)
-        try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 1.0
-            )
-        except (OSError, TimeoutError):
-            return False
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return True
+        return await tcp_port_open(parts.hostname or "127.0.0.1", parts.port or 4222)
 
     async def _connect_forever(self) -> None:
         delay = 0.2

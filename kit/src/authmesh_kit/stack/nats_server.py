@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from authmesh_kit.events.names import auth_subjects, notify_subjects
+from authmesh_kit.net import tcp_port_open
 from authmesh_kit.settings import SERVICE_NAMES
 
 ADMIN_USER = "admin"
@@ -87,14 +88,9 @@ async def wait_for_port(port: int, timeout_s: float) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while loop.time() < deadline:
-        try:
-            _, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            await asyncio.sleep(0.01)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return True
+        if await tcp_port_open(HOST, port, timeout_s=max(0.01, deadline - loop.time())):
+            return True
+        await asyncio.sleep(0.01)
     return False
 
 

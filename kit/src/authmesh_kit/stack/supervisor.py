@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from authmesh_kit.bootstrap import bootstrap
+from authmesh_kit.net import tcp_port_open
 from authmesh_kit.settings import DATABASE_SERVICES, SERVICE_NAMES
 from authmesh_kit.stack.backing import Backing
 from authmesh_kit.stack.nats_server import NatsServer
@@ -131,17 +132,6 @@ async def grpc_serving(addr: str) -> bool:
         except grpc.aio.AioRpcError:
             return False
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
-
-
-async def port_open(port: int) -> bool:
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 1.0)
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
 
 
 async def http_ok(port: int, path: str) -> bool:
@@ -304,7 +294,7 @@ class Stack:
         )
         self._processes[MAIL_CATCHER] = process
         await process.start()
-        await self._wait_ready(process, lambda: port_open(port))
+        await self._wait_ready(process, lambda: tcp_port_open(HOST, port))
 
     async def stop_nats(self) -> None:
         await self._own_nats().stop()

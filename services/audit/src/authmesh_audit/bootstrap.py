@@ -5,7 +5,6 @@ from authmesh_audit.events.handlers import AuditEventHandler
 from authmesh_audit.settings import AuditSettings
 from authmesh_audit.store.repository import PostgresAuditStore
 from authmesh_audit.store.tables import SCHEMA, processed_events
-from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.consumer import EventConsumer
 from authmesh_kit.events.names import AUTH_EVENTS, auth_subjects, stream_name
 from authmesh_kit.runtime import ServiceRuntime
@@ -14,9 +13,7 @@ from authmesh_kit.runtime import ServiceRuntime
 async def serve() -> None:
     settings = AuditSettings()  # fields come from the environment
     runtime = ServiceRuntime("audit", settings)
-    engine = create_engine(
-        settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
-    )
+    engine = runtime.database(settings, SCHEMA)
     store = PostgresAuditStore(engine)
     consumer = EventConsumer(
         name="audit",
@@ -29,7 +26,4 @@ async def serve() -> None:
         handler=AuditEventHandler(store),
     )
     runtime.spawn(consumer.run(), "audit-consumer")
-    try:
-        await runtime.serve([registration(AuditServicer(store))])
-    finally:
-        await engine.dispose()
+    await runtime.serve([registration(AuditServicer(store))])

@@ -10,17 +10,14 @@ from authmesh_identity.store.repository import PostgresUserStore
 from authmesh_identity.store.tables import SCHEMA, outbox
 from authmesh_identity.store.uow import PostgresUnitOfWork
 from authmesh_kit.crypto.key_ring import KeyRing
-from authmesh_kit.db.engine import create_engine
-from authmesh_kit.events.outbox import Outbox, OutboxRelay
+from authmesh_kit.events.outbox import Outbox
 from authmesh_kit.runtime import ServiceRuntime
 
 
 async def serve() -> None:
     settings = IdentitySettings()  # fields come from the environment
     runtime = ServiceRuntime("identity", settings)
-    engine = create_engine(
-        settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
-    )
+    engine = runtime.database(settings, SCHEMA)
     key_ring = KeyRing.from_spec(settings.encryption_keys.get_secret_value())
     sealing_outbox = Outbox(outbox, settings.namespace, key_ring)
     store = PostgresUserStore(engine, sealing_outbox)
@@ -39,9 +36,6 @@ async def serve() -> None:
             email=settings.admin_email,
             password=settings.admin_password.get_secret_value(),
         )
-    runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
-    try:
-        servicer = IdentityServicer(store, uow, hasher, policy, settings.account_flow_policy())
-        await runtime.serve([registration(servicer)])
-    finally:
-        await engine.dispose()
+    runtime.relay_outbox(engine, outbox)
+    servicer = IdentityServicer(store, uow, hasher, policy, settings.account_flow_policy())
+    await runtime.serve([registration(servicer)])

@@ -2,11 +2,10 @@
 
 from datetime import timedelta
 
-from authmesh_kit.db.engine import create_engine
 from authmesh_kit.events.catalogue import PASSWORD_CHANGED
 from authmesh_kit.events.consumer import EventConsumer
 from authmesh_kit.events.names import AUTH_EVENTS, event_subject, stream_name
-from authmesh_kit.events.outbox import Outbox, OutboxRelay
+from authmesh_kit.events.outbox import Outbox
 from authmesh_kit.runtime import ServiceRuntime
 from authmesh_session.api.servicer import SessionServicer, registration
 from authmesh_session.domain.model import SessionLifetimes
@@ -19,16 +18,14 @@ from authmesh_session.store.tables import SCHEMA, outbox, processed_events
 async def serve() -> None:
     settings = SessionSettings()  # fields come from the environment
     runtime = ServiceRuntime("session", settings)
-    engine = create_engine(
-        settings.database_url, SCHEMA, settings.database_pool_size, settings.database_max_overflow
-    )
+    engine = runtime.database(settings, SCHEMA)
     store = PostgresSessionStore(engine, Outbox(outbox, settings.namespace))
     lifetimes = SessionLifetimes(
         expires_in=timedelta(seconds=settings.session_expires_in_s),
         update_age=timedelta(seconds=settings.session_update_age_s),
         dont_remember_expires_in=timedelta(seconds=settings.dont_remember_expires_in_s),
     )
-    runtime.spawn(OutboxRelay(engine, outbox, runtime.nats).run(), "outbox-relay")
+    runtime.relay_outbox(engine, outbox)
     password_changes = EventConsumer(
         name="session-password-changed",
         namespace=settings.namespace,
@@ -40,7 +37,4 @@ async def serve() -> None:
         handler=PasswordChangedHandler(store),
     )
     runtime.spawn(password_changes.run(), "password-changed-consumer")
-    try:
-        await runtime.serve([registration(SessionServicer(store, lifetimes))])
-    finally:
-        await engine.dispose()
+    await runtime.serve([registration(SessionServicer(store, lifetimes))])

@@ -5,8 +5,6 @@ Unlike Better-Auth's stateless JWT, the link carries an opaque single-use token 
 sent to: a link mailed before an address change verifies nothing.
 """
 
-from datetime import UTC, datetime
-
 from authmesh_identity.domain import events, messages
 from authmesh_identity.domain.emails import normalize_email
 from authmesh_identity.domain.errors import (
@@ -17,14 +15,14 @@ from authmesh_identity.domain.errors import (
     user_not_found,
 )
 from authmesh_identity.domain.links import verify_email_url
-from authmesh_identity.domain.model import AccountFlowPolicy, OneTimeToken, User
+from authmesh_identity.domain.model import AccountFlowPolicy, User
 from authmesh_identity.domain.one_time_tokens import (
     TokenPurpose,
     is_well_formed,
-    new_token,
     token_hash,
 )
 from authmesh_identity.domain.ports import AccountTransaction, UnitOfWork
+from authmesh_identity.domain.token_issuing import issue_token
 from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Actor
 
@@ -41,11 +39,7 @@ async def issue_verification(
     actor: Actor | None,
 ) -> None:
     """A new token, its sealed message and its event, in the caller's transaction."""
-    expires_at = datetime.now(UTC) + policy.email_verification_expires_in
-    token = new_token()
-    await tx.insert_token(
-        OneTimeToken(token_hash(PURPOSE, token), PURPOSE.value, user.id, user.email, expires_at)
-    )
+    token, expires_at = await issue_token(tx, PURPOSE, user, policy.email_verification_expires_in)
     url = verify_email_url(policy.base_url, token, callback_url)
     await tx.add_messages(
         messages.verify_email(

@@ -11,15 +11,15 @@ from authmesh_identity.domain import events, messages
 from authmesh_identity.domain.emails import normalize_email
 from authmesh_identity.domain.errors import invalid_token
 from authmesh_identity.domain.links import reset_password_url
-from authmesh_identity.domain.model import AccountFlowPolicy, OneTimeToken, TokenState
+from authmesh_identity.domain.model import AccountFlowPolicy, TokenState
 from authmesh_identity.domain.one_time_tokens import (
     TokenPurpose,
     is_well_formed,
-    new_token,
     token_hash,
 )
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UnitOfWork
+from authmesh_identity.domain.token_issuing import issue_token
 from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Actor
 
@@ -48,11 +48,7 @@ async def request_password_reset(
         if user is None:
             return
         invalidated = await tx.invalidate_tokens(user.id, PURPOSE.value)
-        expires_at = datetime.now(UTC) + policy.reset_password_expires_in
-        token = new_token()
-        await tx.insert_token(
-            OneTimeToken(token_hash(PURPOSE, token), PURPOSE.value, user.id, user.email, expires_at)
-        )
+        token, expires_at = await issue_token(tx, PURPOSE, user, policy.reset_password_expires_in)
         url = reset_password_url(policy.base_url, token, redirect_to)
         await tx.add_messages(
             messages.reset_password(

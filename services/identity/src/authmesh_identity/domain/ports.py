@@ -1,9 +1,11 @@
 """What the identity use cases need from storage, as Protocols."""
 
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
 from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User, UserWithPassword
+from authmesh_identity.domain.one_time_codes import CodeCheck, CodePolicy
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
 
@@ -58,6 +60,26 @@ class AccountTransaction(Protocol):
 
     async def invalidate_tokens(self, user_id: str, purpose: str) -> int:
         """Marks every live token of the user and purpose used; how many there were."""
+        ...
+
+    async def put_code(
+        self,
+        purpose: str,
+        identifier: str,
+        code_hash: bytes,
+        user_id: str | None,
+        expires_at: datetime,
+    ) -> None:
+        """The identifier's one live code of this purpose, replacing any other; its attempts
+        start again, its failure count and lockout stay (domain/one_time_codes.py)."""
+        ...
+
+    async def use_code(
+        self, purpose: str, identifier: str, code_hash: bytes, policy: CodePolicy, *, consume: bool
+    ) -> CodeCheck:
+        """Checks a guess with atomic counters: VALID (consumed when `consume`, failures reset),
+        or why not; a wrong guess is counted. Commit the transaction even when not VALID, or the
+        count is lost."""
         ...
 
     async def set_email_verified(self, user_id: str) -> User | None: ...

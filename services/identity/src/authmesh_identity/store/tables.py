@@ -6,8 +6,10 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -67,7 +69,8 @@ one_time_tokens = Table(
     metadata,
     Column("token_hash", LargeBinary, primary_key=True),
     Column("purpose", Text, nullable=False),
-    Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # Empty only for a link that may create its user (a magic link to a new address).
+    Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE")),
     Column("email", Text, nullable=False),  # the address it was sent to
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("consumed_at", DateTime(timezone=True)),
@@ -80,6 +83,26 @@ one_time_tokens = Table(
         postgresql_where=text("consumed_at IS NULL"),
     ),
     Index("one_time_tokens_expires_at", "expires_at"),  # the purge of dead tokens
+)
+
+# Short one-time codes (email and SMS OTPs): one live code per purpose and identifier (an
+# address or phone number), only its hash kept, with the attempt and failure counters of
+# domain/one_time_codes.py. `user_id` is empty for a code that may create its user (sign-in).
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("purpose", Text, nullable=False),
+    Column("identifier", Text, nullable=False),
+    Column("code_hash", LargeBinary, nullable=False),
+    Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("consumed_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("purpose", "identifier", name="one_time_codes_pkey"),
+    Index("one_time_codes_expires_at", "expires_at"),  # the purge of dead codes
 )
 
 _kit = kit_tables(metadata)

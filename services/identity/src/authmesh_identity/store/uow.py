@@ -9,24 +9,28 @@ finds it live (DESIGN §4).
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User
+from authmesh_identity.domain.one_time_codes import CodeCheck, CodeOutcome, CodePolicy
 from authmesh_identity.store.repository import (
     CREDENTIAL_PROVIDER,
     insert_user_with_password,
     user_from_row,
 )
-from authmesh_identity.store.tables import accounts, one_time_tokens, users
+from authmesh_identity.store.tables import accounts, one_time_codes, one_time_tokens, users
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
 from authmesh_kit.events.outbox import Outbox
 from authmesh_kit.ids import new_id
 
 _tokens = one_time_tokens
+_codes = one_time_codes
 
 
 def _state(row: Any, consumed: bool | None = None) -> TokenState:
@@ -114,6 +118,97 @@ class PostgresAccountTransaction:
             .values(consumed_at=func.now())
         )
         return int(result.rowcount)
+
+    async def put_code(
+        self,
+        purpose: str,
+        identifier: str,
+        code_hash: bytes,
+        user_id: str | None,
+        expires_at: datetime,
+    ) -> None:
+        fresh = {
+            "code_hash": code_hash,
+            "user_id": user_id,
+            "expires_at": expires_at,
+            "consumed_at": None,
+            "attempts": 0,
+            "created_at": func.now(),
+        }
+        await self._conn.execute(
+            insert(_codes)
+            .values(purpose=purpose, identifier=identifier, **fresh)
+            .on_conflict_do_update(constraint="one_time_codes_pkey", set_=fresh)
+        )
+
+    async def use_code(
+        self, purpose: str, identifier: str, code_hash: bytes, policy: CodePolicy, *, consume: bool
+    ) -> CodeCheck:
+        this_code = (_codes.c.purpose == purpose, _codes.c.identifier == identifier)
+        live = (_codes.c.consumed_at.is_(None), _codes.c.expires_at > func.now())
+        unlocked = (_codes.c.locked_until.is_(None)) | (_codes.c.locked_until <= func.now())
+        # A right guess: one conditional UPDATE, so of concurrent uses exactly one consumes it.
+        right = (
+            await self._conn.execute(
+                _codes.update()
+                .where(
+                    *this_code,
+                    *live,
+                    unlocked,
+                    _codes.c.code_hash == code_hash,
+                    _codes.c.attempts < policy.attempts_per_code,
+                )
+                .values(
+                    failures=0,
+                    locked_until=None,
+                    consumed_at=func.now() if consume else None,
+                )
+                .returning(_codes.c.user_id)
+            )
+        ).first()
+        if right is not None:
+            return CodeCheck(CodeOutcome.VALID, right.user_id)
+        # A wrong guess at a live code: both counters rise in one UPDATE, whatever they are, so
+        # that every concurrent guess is counted; the lockout starts at the threshold.
+        failures = _codes.c.failures + 1
+        wrong = (
+            await self._conn.execute(
+                _codes.update()
+                .where(*this_code, *live, _codes.c.code_hash != code_hash)
+                .values(
+                    attempts=_codes.c.attempts + 1,
+                    failures=failures,
+                    locked_until=case(
+                        (failures >= policy.failures_before_lockout, func.now() + policy.lockout),
+                        else_=_codes.c.locked_until,
+                    ),
+                )
+                .returning(_codes.c.attempts, _codes.c.locked_until)
+            )
+        ).first()
+        if wrong is not None:
+            exhausted = wrong.attempts > policy.attempts_per_code
+            locked = wrong.locked_until is not None and wrong.locked_until > datetime.now(UTC)
+            return CodeCheck(
+                CodeOutcome.TOO_MANY_ATTEMPTS if exhausted or locked else CodeOutcome.INVALID
+            )
+        # Neither: the right code refused (dead or locked out), or nothing live to guess at.
+        row = (
+            await self._conn.execute(
+                select(
+                    _codes.c.consumed_at,
+                    _codes.c.expires_at,
+                    _codes.c.attempts,
+                    _codes.c.locked_until,
+                    func.now().label("now"),
+                ).where(*this_code)
+            )
+        ).first()
+        if row is None or row.consumed_at is not None:
+            return CodeCheck(CodeOutcome.NOT_FOUND)
+        if row.expires_at <= row.now:
+            return CodeCheck(CodeOutcome.EXPIRED)
+        return CodeCheck(CodeOutcome.TOO_MANY_ATTEMPTS)
 
     async def set_email_verified(self, user_id: str) -> User | None:
         row = (

@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio
 
 from authmesh_kit.stack.supervisor import Stack
+from tests.mailbox import Mailbox, mailbox
 
 TRUSTED_ORIGIN = "http://localhost:3000"
 _client_ips = itertools.count(1)
@@ -47,3 +48,10 @@ def browser(stack: Stack) -> httpx.AsyncClient:
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(stack) as http:
         yield http
+
+
+@pytest.fixture
+async def mail(stack: Stack) -> AsyncIterator[Mailbox]:
+    """The notify messages of the stack from now on (tests/mailbox.py)."""
+    async with mailbox(stack) as box:
+        yield box

@@ -8,10 +8,21 @@
 //   AUTH_CLIENT_IP  X-Forwarded-For sent on every request, so per-IP rate limits of one run do not
 //                   collide with other tests (default: a random 10.x.y.z per run)
 //   COMPAT_TRACE=1  log every HTTP exchange (method, path, status, Set-Cookie, body) to stderr
+//   AUTH_SECRET     the server's cookie secret: when set, the session_data cookie is read with
+//                   Better-Auth's own getCookieCache, as an app's middleware would
 //
 // Output: one JSON line per flow {flow, ok, detail} on stdout, then "<n> passed, <m> failed".
 // Exit code 0 iff every flow passed.
 import { createAuthClient } from "better-auth/client";
+import { getCookieCache } from "better-auth/cookies";
+import {
+  emailOTPClient,
+  magicLinkClient,
+  phoneNumberClient,
+  usernameClient,
+} from "better-auth/client/plugins";
+import { jwtClient } from "better-auth/client/plugins";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 
 const BASE_URL = (process.env.AUTH_BASE_URL || "").replace(/\/+$/, "");
 if (!BASE_URL) {
@@ -21,6 +32,9 @@ if (!BASE_URL) {
 const ORIGIN = process.env.AUTH_ORIGIN || new URL(BASE_URL).origin;
 const rnd = (n) => Math.floor(Math.random() * n);
 const CLIENT_IP = process.env.AUTH_CLIENT_IP || `10.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`;
+// Flows that need their own per-IP rate-limit budget (3 sign-ups per 10 s) switch to another.
+let clientIp = CLIENT_IP;
+const otherClientIp = () => `172.${16 + rnd(16)}.${rnd(256)}.${1 + rnd(254)}`;
 const TRACE = process.env.COMPAT_TRACE === "1";
 
 // ---------------------------------------------------------------- cookie jar
@@ -59,6 +73,7 @@ let last = { method: "", path: "", status: 0, setCookies: [] };
 // ---------------------------------------------------------------- client
 const client = createAuthClient({
   baseURL: BASE_URL,
+  plugins: [usernameClient(), phoneNumberClient(), emailOTPClient(), magicLinkClient()],
   fetchOptions: {
     onRequest(ctx) {
       const h = ctx.headers; // a Headers instance built by better-fetch
@@ -66,7 +81,7 @@ const client = createAuthClient({
       if (cookies) h.set("cookie", cookies);
       else h.delete("cookie");
       h.set("origin", ORIGIN);
-      h.set("x-forwarded-for", CLIENT_IP);
+      h.set("x-forwarded-for", clientIp);
       return ctx;
     },
     async onResponse(ctx) {
@@ -269,6 +284,472 @@ const flows = [
     },
   ],
 ];
+
+// The newest text of `type` to `phone` in the test outbox (test-outbox.md), polled for up to 5 s.
+async function textedCode(phone, type) {
+  const url = `${BASE_URL}/__test/outbox?to=${encodeURIComponent(phone)}&type=${type}`;
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(url);
+    if (res.status === 200) return (await res.json()).otp;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Fail(`no ${type} text to ${phone} in the test outbox`);
+}
+
+flows.push(
+  [
+    "i_username",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const username = `Compat_${stamp}`;
+      const email = `compat-user-${stamp}@example.com`;
+      const up = expectData(
+        await client.signUp.email({ email, password: PASSWORD, name: NAME, username }),
+        "signUp.email with username",
+      );
+      check(up.user.username === username.toLowerCase(), `user.username ${show(up.user.username)}`);
+      check(up.user.displayUsername === username, `user.displayUsername ${show(up.user.displayUsername)}`);
+      const taken = expectData(await client.isUsernameAvailable({ username }), "isUsernameAvailable");
+      check(taken.available === false, `isUsernameAvailable ${show(taken)}`);
+      expectData(await client.signOut(), "signOut");
+      const data = expectData(
+        await client.signIn.username({ username: username.toUpperCase(), password: PASSWORD }),
+        "signIn.username",
+      );
+      check(data.user?.id === up.user.id, `signIn.username user ${show(data.user?.id)}`);
+      check(data.redirect === false, `redirect ${show(data.redirect)}`);
+      checkSessionCookieFor(data.token, "signIn.username");
+      const wrong = await client.signIn.username({ username, password: `${PASSWORD}-wrong` });
+      expectError(wrong, 401, "INVALID_USERNAME_OR_PASSWORD", "signIn.username wrong password");
+      return { username: data.user.username, displayUsername: data.user.displayUsername };
+    },
+  ],
+  [
+    "j_phone_number",
+    async () => {
+      jar.clear();
+      const phoneNumber = `+1555${String(rnd(1e7)).padStart(7, "0")}`;
+      const sent = expectData(await client.phoneNumber.sendOtp({ phoneNumber }), "phoneNumber.sendOtp");
+      check(sent.message === "code sent", `sendOtp ${show(sent)}`);
+      const code = await textedCode(phoneNumber, "phone-otp");
+      const verified = expectData(await client.phoneNumber.verify({ phoneNumber, code }), "phoneNumber.verify");
+      check(verified.status === true && verified.user?.phoneNumber === phoneNumber, `verify ${show(verified)}`);
+      check(verified.user.phoneNumberVerified === true, `phoneNumberVerified ${show(verified.user)}`);
+      checkSessionCookieFor(verified.token, "phoneNumber.verify");
+      const s = expectData(await client.getSession(), "getSession after phone sign-up");
+      check(s.user?.id === verified.user.id, `getSession user ${show(s.user?.id)}`);
+      const asked = expectData(
+        await client.phoneNumber.requestPasswordReset({ phoneNumber }),
+        "phoneNumber.requestPasswordReset",
+      );
+      check(asked.status === true, `requestPasswordReset ${show(asked)}`);
+      const otp = await textedCode(phoneNumber, "phone-reset-otp");
+      const reset = expectData(
+        await client.phoneNumber.resetPassword({ otp, phoneNumber, newPassword: PASSWORD }),
+        "phoneNumber.resetPassword",
+      );
+      check(reset.status === true, `resetPassword ${show(reset)}`);
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `session survived the reset: ${show(after)}`);
+      const data = expectData(
+        await client.signIn.phoneNumber({ phoneNumber, password: PASSWORD }),
+        "signIn.phoneNumber",
+      );
+      check(data.user?.id === verified.user.id, `signIn.phoneNumber user ${show(data.user?.id)}`);
+      checkSessionCookieFor(data.token, "signIn.phoneNumber");
+      const wrong = await client.signIn.phoneNumber({ phoneNumber, password: `${PASSWORD}-wrong` });
+      expectError(wrong, 401, "INVALID_PHONE_NUMBER_OR_PASSWORD", "signIn.phoneNumber wrong password");
+      jar.clear();
+      return { phoneNumber, userId: data.user.id };
+    },
+  ],
+);
+
+// The newest message of `type` to `to` in the test outbox that `accept`s, polled for up to 5 s.
+async function mailed(to, type, accept = () => true) {
+  const url = `${BASE_URL}/__test/outbox?to=${encodeURIComponent(to)}&type=${type}&all=1`;
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(url);
+    if (res.status === 200) {
+      const found = (await res.json()).messages.filter(accept).pop();
+      if (found) return found;
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Fail(`no ${type} message to ${to} in the test outbox`);
+}
+
+flows.push(
+  [
+    "q_email_otp",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const email = `compat-otp-${stamp}@example.com`;
+      const sent = expectData(
+        await client.emailOtp.sendVerificationOtp({ email, type: "sign-in" }),
+        "emailOtp.sendVerificationOtp",
+      );
+      check(sent.success === true, `sendVerificationOtp ${show(sent)}`);
+      const { otp } = await mailed(email, "email-otp", (m) => m.otpType === "sign-in");
+      const data = expectData(await client.signIn.emailOtp({ email, otp, name: NAME }), "signIn.emailOtp");
+      check(data.user?.email === email && data.user.name === NAME, `signIn.emailOtp user ${show(data.user)}`);
+      check(data.user.emailVerified === true, `emailVerified ${show(data.user.emailVerified)}`);
+      checkSessionCookieFor(data.token, "signIn.emailOtp");
+      const s = expectData(await client.getSession(), "getSession after signIn.emailOtp");
+      check(s.user?.id === data.user.id, `getSession user ${show(s.user?.id)}`);
+      expectError(await client.signIn.emailOtp({ email, otp }), 400, "INVALID_OTP", "reused code");
+
+      const asked = expectData(
+        await client.emailOtp.requestPasswordReset({ email }),
+        "emailOtp.requestPasswordReset",
+      );
+      check(asked.success === true, `requestPasswordReset ${show(asked)}`);
+      const reset = await mailed(email, "email-otp", (m) => m.otpType === "forget-password");
+      const checked = expectData(
+        await client.emailOtp.checkVerificationOtp({ email, type: "forget-password", otp: reset.otp }),
+        "emailOtp.checkVerificationOtp",
+      );
+      check(checked.success === true, `checkVerificationOtp ${show(checked)}`);
+      const done = expectData(
+        await client.emailOtp.resetPassword({ email, otp: reset.otp, password: PASSWORD }),
+        "emailOtp.resetPassword",
+      );
+      check(done.success === true, `resetPassword ${show(done)}`);
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `session survived the reset: ${show(after)}`);
+      const again = expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email");
+      check(again.user?.id === data.user.id, `signIn.email after reset ${show(again.user?.id)}`);
+      jar.clear();
+      return { userId: data.user.id };
+    },
+  ],
+  [
+    "r_email_otp_verify_email",
+    async () => {
+      jar.clear();
+      const email = `compat-otp-verify-${stamp}@example.com`;
+      const up = expectData(
+        await client.signUp.email({ email, password: PASSWORD, name: NAME }),
+        "signUp.email",
+      );
+      check(up.user.emailVerified === false, `emailVerified before ${show(up.user.emailVerified)}`);
+      expectData(
+        await client.emailOtp.sendVerificationOtp({ email, type: "email-verification" }),
+        "emailOtp.sendVerificationOtp",
+      );
+      const { otp } = await mailed(email, "email-otp", (m) => m.otpType === "email-verification");
+      const data = expectData(await client.emailOtp.verifyEmail({ email, otp }), "emailOtp.verifyEmail");
+      check(data.status === true && data.user?.id === up.user.id, `verifyEmail ${show(data)}`);
+      check(data.user.emailVerified === true, `emailVerified after ${show(data.user.emailVerified)}`);
+      checkSessionCookieFor(data.token, "emailOtp.verifyEmail");
+      jar.clear();
+      return { userId: up.user.id };
+    },
+  ],
+  [
+    "s_magic_link",
+    async () => {
+      jar.clear();
+      const email = `compat-link-${stamp}@example.com`;
+      const sent = expectData(
+        await client.signIn.magicLink({ email, name: NAME, callbackURL: "/dashboard" }),
+        "signIn.magicLink",
+      );
+      check(sent.status === true, `signIn.magicLink ${show(sent)}`);
+      const { token, url } = await mailed(email, "magic-link");
+      const link = new URL(url);
+      check(link.origin === new URL(BASE_URL).origin, `link origin ${link.origin}`);
+      check(link.pathname === "/api/auth/magic-link/verify", `link path ${link.pathname}`);
+      check(link.searchParams.get("token") === token, `link token ${show(url)}`);
+      check(link.searchParams.get("callbackURL") === "/dashboard", `link callbackURL ${show(url)}`);
+      const data = expectData(await client.magicLink.verify({ query: { token } }), "magicLink.verify");
+      check(data.user?.email === email && data.user.name === NAME, `magicLink.verify user ${show(data.user)}`);
+      check(data.session?.token === data.token, `session.token ${show(data.session)}`);
+      checkSessionCookieFor(data.token, "magicLink.verify");
+      const s = expectData(await client.getSession(), "getSession after magicLink.verify");
+      check(s.user?.id === data.user.id, `getSession user ${show(s.user?.id)}`);
+      const bad = await client.signIn.magicLink({ email, callbackURL: "https://evil.example/" });
+      expectError(bad, 403, "INVALID_CALLBACK_URL", "signIn.magicLink foreign callbackURL");
+      jar.clear();
+      return { userId: data.user.id };
+    },
+  ],
+);
+
+// ---------------------------------------------------------------- sessions (api.md §4, §9.1)
+const SESSIONS_EMAIL = `compat-sessions-${stamp}@example.com`;
+const devices = {}; // name -> jar snapshot of one signed-in browser
+const sessionState = { userId: null, tokens: {} };
+
+async function signInDevice(name) {
+  jar.clear();
+  const data = expectData(
+    await client.signIn.email({ email: SESSIONS_EMAIL, password: PASSWORD }),
+    `signIn.email (${name})`,
+  );
+  sessionState.tokens[name] = data.token;
+  devices[name] = snapshotJar();
+}
+
+function useDevice(name) {
+  restoreJar(devices[name]);
+}
+
+flows.push(
+  [
+    "n_cookie_cache",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const up = expectData(
+        await client.signUp.email({ email: SESSIONS_EMAIL, password: PASSWORD, name: NAME }),
+        "signUp.email",
+      );
+      sessionState.userId = up.user.id;
+      sessionState.tokens.a = up.token;
+      devices.a = snapshotJar();
+      const fresh = expectData(
+        await client.getSession({ query: { disableCookieCache: true } }),
+        "getSession(disableCookieCache)",
+      );
+      check(fresh.session?.token === up.token, `getSession token ${show(fresh.session?.token)}`);
+      if (!process.env.AUTH_SECRET) return "session_data not read (AUTH_SECRET unset)";
+      const name = [...jar.keys()].find((k) => /(^|\.)session_data$/.test(k));
+      check(name, `no session_data cookie in the jar: ${show([...jar.keys()])}`);
+      const cached = await getCookieCache(new Headers({ cookie: cookieHeader() }), {
+        secret: process.env.AUTH_SECRET,
+        isSecure: name.startsWith("__Secure-"),
+      });
+      check(cached?.session?.token === up.token, `getCookieCache session ${show(cached?.session)}`);
+      check(cached.user?.id === up.user.id && cached.user.email === SESSIONS_EMAIL, `getCookieCache user ${show(cached.user)}`);
+      const forged = await getCookieCache(new Headers({ cookie: cookieHeader() }), {
+        secret: `${process.env.AUTH_SECRET}-not`,
+        isSecure: name.startsWith("__Secure-"),
+      });
+      check(forged === null, `getCookieCache with another secret: ${show(forged)}`);
+      return { getCookieCache: { userId: cached.user.id, expiresAt: cached.session.expiresAt } };
+    },
+  ],
+  [
+    "o_list_and_revoke_sessions",
+    async () => {
+      await signInDevice("b");
+      await signInDevice("c");
+      useDevice("a");
+      const listed = expectData(await client.listSessions(), "listSessions");
+      check(Array.isArray(listed) && listed.length === 3, `listSessions ${show(listed)}`);
+      check(listed.every((s) => s.userId === sessionState.userId), "listSessions: a foreign session");
+      const own = listed.find((s) => s.token === sessionState.tokens.a);
+      check(own, "listSessions: the caller's session does not carry its token");
+      const others = listed.filter((s) => s !== own);
+      // Authmesh shows other sessions' ids in place of their tokens (Better-Auth the tokens);
+      // revokeSession takes either.
+      const handedOut = others.filter((s) => Object.values(sessionState.tokens).includes(s.token)).length;
+      useDevice("b");
+      const bId = expectData(await client.getSession(), "getSession (b)").session.id;
+      useDevice("a");
+      const handle = others.find((s) => s.id === bId)?.token;
+      check(handle, `no listed handle for device b's session ${bId}`);
+      const revoked = expectData(await client.revokeSession({ token: handle }), "revokeSession(handle)");
+      check(revoked.status === true, `revokeSession ${show(revoked)}`);
+      check(sessionCookieName(), "revoking another session dropped the caller's cookie");
+      // disableCookieCache: Better-Auth itself would still answer from device b's cookie cache.
+      useDevice("b");
+      const gone = await client.getSession({ query: { disableCookieCache: true } });
+      check(gone.error === null && gone.data === null, `revoked session b still answers: ${show(gone)}`);
+      useDevice("a");
+      const others2 = expectData(await client.revokeOtherSessions(), "revokeOtherSessions");
+      check(others2.status === true, `revokeOtherSessions ${show(others2)}`);
+      useDevice("c");
+      const goneC = await client.getSession({ query: { disableCookieCache: true } });
+      check(goneC.error === null && goneC.data === null, `session c survived revokeOtherSessions: ${show(goneC)}`);
+      useDevice("a");
+      const still = expectData(await client.getSession(), "getSession after revokeOtherSessions");
+      check(still.session.token === sessionState.tokens.a, "revokeOtherSessions ended the caller's session");
+      const left = expectData(await client.listSessions(), "listSessions after revokeOtherSessions");
+      check(left.length === 1 && left[0].token === sessionState.tokens.a, `listSessions ${show(left)}`);
+      return { listed: listed.length, otherTokensHandedOut: handedOut };
+    },
+  ],
+  [
+    "p_update_and_revoke_all_sessions",
+    async () => {
+      useDevice("a");
+      const update = await client.updateSession({ theme: "dark" });
+      check(update.data === null && update.error?.status === 400, `updateSession ${show(update)}`);
+      check(update.error.message === "No fields to update", `updateSession message ${show(update.error)}`);
+      const all = expectData(await client.revokeSessions(), "revokeSessions");
+      check(all.status === true, `revokeSessions ${show(all)}`);
+      check(!sessionCookieName(), `session cookie kept after revokeSessions: ${show(last.setCookies)}`);
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `getSession after revokeSessions: ${show(after)}`);
+      jar.clear();
+      return "updateSession refused; revokeSessions signed out";
+    },
+  ],
+);
+
+// Change email, then delete the user (api.md §9.1): by password, and by the mailed link.
+const MOVED_EMAIL = `compat-moved-${stamp}@example.com`;
+
+flows.push(
+  [
+    "t_change_email",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const up = expectData(
+        await client.signUp.email({ email: `compat-move-${stamp}@example.com`, password: PASSWORD, name: NAME }),
+        "signUp.email",
+      );
+      const asked = expectData(
+        await client.changeEmail({ newEmail: MOVED_EMAIL, callbackURL: "/settings" }),
+        "changeEmail",
+      );
+      check(asked.status === true, `changeEmail ${show(asked)}`);
+      const { token, url } = await mailed(MOVED_EMAIL, "verify-email");
+      check(url === `${BASE_URL}/api/auth/verify-email?token=${token}&callbackURL=%2Fsettings`, `link ${url}`);
+      const done = expectData(await client.verifyEmail({ query: { token } }), "verifyEmail (email change)");
+      check(done.status === true && done.user?.id === up.user.id, `verifyEmail ${show(done)}`);
+      check(done.user.email === MOVED_EMAIL, `verifyEmail user.email ${show(done.user.email)}`);
+      const s = expectData(await client.getSession(), "getSession after the change");
+      check(s.user?.email === MOVED_EMAIL, `getSession user.email ${show(s.user?.email)}`);
+      expectError(await client.verifyEmail({ query: { token } }), 401, "INVALID_TOKEN", "verifyEmail reused");
+      return { email: s.user.email };
+    },
+  ],
+  [
+    "u_delete_user_with_password",
+    async () => {
+      check(sessionCookieName(), "no session to delete (flow t failed?)");
+      const wrong = await client.deleteUser({ password: `${PASSWORD}-wrong` });
+      expectError(wrong, 400, "INVALID_PASSWORD", "deleteUser wrong password");
+      const deleted = expectData(await client.deleteUser({ password: PASSWORD }), "deleteUser");
+      check(deleted.success === true && deleted.message === "User deleted", `deleteUser ${show(deleted)}`);
+      check(!sessionCookieName(), `session cookie kept after deleteUser: ${show(last.setCookies)}`);
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `getSession after deleteUser: ${show(after)}`);
+      const again = await client.signIn.email({ email: MOVED_EMAIL, password: PASSWORD });
+      expectError(again, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn.email after deleteUser");
+      return deleted;
+    },
+  ],
+  [
+    "v_delete_user_by_mailed_link",
+    async () => {
+      // A session older than the fresh age, which only the test harness can make (Better-Auth's
+      // peer has no sendDeleteAccountVerification: it answers 400 SESSION_EXPIRED instead).
+      const stale = process.env.AUTH_STALE_SESSION;
+      const email = process.env.AUTH_STALE_EMAIL;
+      if (!stale || !email) return "skipped (AUTH_STALE_SESSION unset)";
+      clientIp = otherClientIp();
+      jar.clear();
+      storeSetCookie(stale);
+      const asked = expectData(await client.deleteUser({ callbackURL: "/goodbye" }), "deleteUser without a fresh session");
+      check(asked.success === true && asked.message === "Verification email sent", `deleteUser ${show(asked)}`);
+      const { token, url } = await mailed(email, "delete-account");
+      check(url === `${BASE_URL}/api/auth/delete-user/callback?token=${token}&callbackURL=%2Fgoodbye`, `link ${url}`);
+      check(expectData(await client.getSession(), "getSession before the link").user?.email === email, "not deleted yet");
+      // The link, opened in the browser where the user is signed in.
+      const opened = await fetch(url, {
+        redirect: "manual",
+        headers: { cookie: cookieHeader(), "x-forwarded-for": clientIp },
+      });
+      check(opened.status === 302 && opened.headers.get("location") === "/goodbye", `link answered ${opened.status}`);
+      for (const line of opened.headers.getSetCookie()) storeSetCookie(line);
+      check(!sessionCookieName(), "the link kept the session cookie");
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `getSession after the link: ${show(after)}`);
+      return "deleted by the mailed link";
+    },
+  ],
+);
+
+// Bearer and JWT (api.md §9.10, §9.11), as an app without cookies does it: the SDK sends the
+// `set-auth-token` value with `fetchOptions.auth`, jwtClient fetches the JWKS, and a backend
+// checks the JWT with jose's createRemoteJWKSet and jwtVerify.
+let bearerToken = "";
+let lastAuthJwt = null;
+const bearerIp = otherClientIp();
+const bearerClient = createAuthClient({
+  baseURL: BASE_URL,
+  plugins: [jwtClient()],
+  fetchOptions: {
+    auth: { type: "Bearer", token: () => bearerToken },
+    onRequest(ctx) {
+      ctx.headers.set("origin", ORIGIN);
+      ctx.headers.set("x-forwarded-for", bearerIp);
+      return ctx;
+    },
+    onSuccess(ctx) {
+      const token = ctx.response.headers.get("set-auth-token");
+      if (token) bearerToken = token;
+      lastAuthJwt = ctx.response.headers.get("set-auth-jwt");
+    },
+  },
+});
+const issuer = new URL(BASE_URL).origin;
+const remoteJwks = createRemoteJWKSet(new URL(`${BASE_URL}/api/auth/jwks`));
+
+async function verifiedJwt(token, what) {
+  try {
+    const { payload, protectedHeader } = await jwtVerify(token, remoteJwks, {
+      issuer,
+      audience: issuer,
+      algorithms: ["EdDSA"],
+    });
+    return { payload, protectedHeader };
+  } catch (e) {
+    throw new Fail(`${what}: jose refused the JWT: ${e?.code || ""} ${e?.message || e}`);
+  }
+}
+
+flows.push(
+  [
+    "w_bearer_token",
+    async () => {
+      const up = expectData(
+        await bearerClient.signUp.email({ email: `compat-bearer-${stamp}@example.com`, password: PASSWORD, name: NAME }),
+        "signUp.email (bearer client)",
+      );
+      check(bearerToken.startsWith(`${up.token}.`), `set-auth-token ${show(bearerToken)} is not <token>.<signature>`);
+      const s = expectData(await bearerClient.getSession(), "getSession with the bearer token");
+      check(s.user?.id === up.user.id, `getSession user ${show(s.user?.id)} != ${up.user.id}`);
+      // The raw token works too (requireSignature is off).
+      const raw = expectData(
+        await bearerClient.getSession({ fetchOptions: { auth: { type: "Bearer", token: up.token } } }),
+        "getSession with the raw token",
+      );
+      check(raw.user?.id === up.user.id, "raw bearer token refused");
+      return { userId: up.user.id };
+    },
+  ],
+  [
+    "x_jwt",
+    async () => {
+      check(bearerToken, "no bearer token (flow w failed?)");
+      const s = expectData(await bearerClient.getSession(), "getSession");
+      check(lastAuthJwt, "getSession answered no set-auth-jwt header");
+      const fromHeader = await verifiedJwt(lastAuthJwt, "set-auth-jwt");
+      check(fromHeader.payload.sub === s.user.id && fromHeader.payload.email === s.user.email, `set-auth-jwt claims ${show(fromHeader.payload)}`);
+      const token = expectData(await bearerClient.token(), "authClient.token()").token;
+      const { payload, protectedHeader } = await verifiedJwt(token, "token()");
+      check(protectedHeader.alg === "EdDSA" && typeof protectedHeader.kid === "string", `header ${show(protectedHeader)}`);
+      check(payload.sub === s.user.id && payload.id === s.user.id && payload.name === NAME, `claims ${show(payload)}`);
+      check(payload.exp - payload.iat === 900, `lifetime ${payload.exp - payload.iat} s`);
+      const jwks = expectData(await bearerClient.jwks(), "jwtClient jwks()");
+      check(jwks.keys?.some((k) => k.kid === protectedHeader.kid && k.kty === "OKP" && k.crv === "Ed25519"), `jwks ${show(jwks)}`);
+      const out = expectData(await bearerClient.signOut(), "signOut with the bearer token");
+      check(out.success === true, `signOut ${show(out)}`);
+      const after = await bearerClient.getSession();
+      check(after.error === null && after.data === null, `getSession after sign-out: ${show(after)}`);
+      expectError(await bearerClient.token(), 401, "UNAUTHORIZED", "token() after sign-out");
+      return { kid: protectedHeader.kid, claims: Object.keys(payload).length };
+    },
+  ],
+);
 
 let passed = 0;
 let failed = 0;

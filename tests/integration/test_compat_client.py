@@ -18,6 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import browser, unique_email
+from tests.integration.test_delete_user import age_sessions
+
 pytestmark = pytest.mark.integration
 
 COMPAT_DIR = Path(__file__).resolve().parent.parent / "compat"
@@ -26,7 +29,7 @@ NODE_MODULES = COMPAT_DIR / "node_modules"
 # Written after a successful `npm ci`: the sha256 of the lockfile it installed.
 STAMP = NODE_MODULES / ".authmesh-lock-sha256"
 TRUSTED_ORIGIN = "http://localhost:3000"
-FLOW_COUNT = 8
+FLOW_COUNT = 21
 NPM_CI_TIMEOUT_S = 300
 FLOWS_TIMEOUT_S = 120
 
@@ -91,24 +94,49 @@ def _random_client_ip() -> str:
     return "10.{}.{}.{}".format(*octets)
 
 
-def _run_flows(node: str, npm: str, gateway_url: str, workdir: Path) -> tuple[int, str]:
+def _run_flows(
+    node: str, npm: str, gateway_url: str, secret: str, workdir: Path, extra: dict[str, str]
+) -> tuple[int, str]:
     _ensure_node_modules(npm, workdir / "npm-ci.log")
-    env = dict(os.environ)
+    env = dict(os.environ) | extra
     env.update(
         AUTH_BASE_URL=gateway_url,
         AUTH_ORIGIN=TRUSTED_ORIGIN,
         # A fresh client IP per run: the sign-up/sign-in rate limits (3 per 10 s per IP)
         # must not see other tests' requests, nor a previous run's.
         AUTH_CLIENT_IP=_random_client_ip(),
+        # Lets the flows read the session_data cookie with Better-Auth's getCookieCache.
+        AUTH_SECRET=secret,
     )
     log = workdir / "flows.log"
     rc = _run([node, "flows.mjs"], log, FLOWS_TIMEOUT_S, env)
     return rc, log.read_text(errors="replace") if log.exists() else ""
 
 
+async def _stale_session(stack: Any) -> dict[str, str]:
+    """A user whose session is older than the fresh age, for the flow that deletes a user by
+    the mailed link (the SDK cannot age a session)."""
+    email = unique_email()
+    async with browser(stack) as http:
+        signed_up = await http.post(
+            "/api/auth/sign-up/email",
+            json={"name": "Stale", "email": email, "password": "correct horse battery"},
+        )
+        assert signed_up.status_code == 200, signed_up.text
+        cookie = http.cookies["better-auth.session_token"]
+    await age_sessions(stack, signed_up.json()["user"]["id"])
+    return {
+        "AUTH_STALE_SESSION": f"better-auth.session_token={cookie}",
+        "AUTH_STALE_EMAIL": email,
+    }
+
+
 async def test_better_auth_client_flows(stack: Any, tmp_path: Path) -> None:
     node, npm = _tools_or_skip()
-    rc, output = await asyncio.to_thread(_run_flows, node, npm, stack.gateway_url, tmp_path)
+    stale = await _stale_session(stack)
+    rc, output = await asyncio.to_thread(
+        _run_flows, node, npm, stack.gateway_url, stack.plan.spec.secret, tmp_path, stale
+    )
     lines = output.strip().splitlines()
     summary = lines[-1] if lines else ""
     detail = f"rc={rc} (-1 = timeout {FLOWS_TIMEOUT_S}s); output:\n{output[-8000:]}"

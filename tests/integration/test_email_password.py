@@ -53,7 +53,9 @@ async def test_sign_up_sets_the_session_cookie_and_answers_like_better_auth(
     assert body["user"]["email"] == email  # lower-cased
     assert body["user"]["role"] == "user" and body["user"]["emailVerified"] is False
     assert ISO_DATE.match(body["user"]["createdAt"])
-    [cookie] = response.headers.get_list("set-cookie")
+    # As the peer: the session cookie, then the cookie cache (tests/integration/test_sessions.py).
+    cookie, cookie_cache = response.headers.get_list("set-cookie")
+    assert cookie_cache.startswith("better-auth.session_data=")
     match = SESSION_COOKIE.match(cookie)
     assert match and match.group(1) == body["token"]
     assert response.headers["set-auth-token"].startswith(body["token"] + ".")

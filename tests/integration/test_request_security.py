@@ -18,7 +18,14 @@ RATE_LIMITED = b'{"message":"Too many requests. Please try again later."}'
 SIGN_IN = "/api/auth/sign-in/email"
 SIGN_UP = "/api/auth/sign-up/email"
 SIGN_OUT = "/api/auth/sign-out"
-NOBODY = {"email": "nobody@example.test", "password": "not the password"}
+
+
+def nobody() -> dict[str, str]:
+    """An address with no account, new each time: the per-account throttle locks an address
+    after 10 failed sign-ins, known or not (identity domain/password_throttle.py)."""
+    return {"email": unique_email(), "password": "not the password"}
+
+
 EVIL = "https://evil.example"
 _spare_ips = itertools.count(1)
 
@@ -77,7 +84,7 @@ async def _assert_limit(
 async def test_sign_in_sign_up_change_password_and_change_email_allow_3_per_10s(
     client: httpx.AsyncClient,
 ) -> None:
-    await _assert_limit(client, "POST", SIGN_IN, 3, 10, NOBODY)
+    await _assert_limit(client, "POST", SIGN_IN, 3, 10, nobody())
     # Failed attempts counted: each of those three was a 401.
     for path in (SIGN_UP, "/api/auth/change-password", "/api/auth/change-email"):
         await _assert_limit(client, "POST", path, 3, 10, {})
@@ -132,15 +139,15 @@ async def test_get_session_is_limited_too(client: httpx.AsyncClient) -> None:
 async def test_path_tricks_never_buy_a_fresh_budget(client: httpx.AsyncClient) -> None:
     # A trailing slash is the same bucket as the endpoint (and no route).
     for _ in range(3):
-        assert (await client.post(SIGN_IN + "/", json=NOBODY)).status_code == 404
-    assert (await client.post(SIGN_IN, json=NOBODY)).status_code == 429
+        assert (await client.post(SIGN_IN + "/", json=nobody())).status_code == 404
+    assert (await client.post(SIGN_IN, json=nobody())).status_code == 429
     # Case and percent-encoding are other paths: each its own bucket of 404s, never the handler.
     for path in (
         "/api/auth/SIGN-IN/email",
         "/api/auth/sign-in/%65mail",
         "/api/auth//sign-in/email",
     ):
-        response = await client.post(path, json=NOBODY)
+        response = await client.post(path, json=nobody())
         assert response.status_code in (404, 429), path
 
 
@@ -163,12 +170,12 @@ async def test_test_paths_are_exempt(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_cookie_request_from_an_untrusted_origin_is_403(client: httpx.AsyncClient) -> None:
-    response = await client.post(SIGN_IN, json=NOBODY, headers={"Origin": EVIL, "Cookie": "a=b"})
+    response = await client.post(SIGN_IN, json=nobody(), headers={"Origin": EVIL, "Cookie": "a=b"})
     assert (response.status_code, response.content) == (403, INVALID_ORIGIN)
 
 
 async def test_a_cookie_request_without_an_origin_is_403(bare: httpx.AsyncClient) -> None:
-    response = await bare.post(SIGN_IN, json=NOBODY, headers={"Cookie": "a=b"})
+    response = await bare.post(SIGN_IN, json=nobody(), headers={"Cookie": "a=b"})
     assert (response.status_code, response.content) == (403, MISSING_ORIGIN)
     response = await bare.post(SIGN_OUT, headers={"Cookie": "a=b", "Origin": "null"})
     assert (response.status_code, response.content) == (403, MISSING_ORIGIN)
@@ -194,10 +201,33 @@ async def test_sign_out_with_a_session_needs_a_trusted_origin(client: httpx.Asyn
     assert (await client.post(SIGN_OUT)).status_code == 200
 
 
+async def test_post_get_session_runs_the_origin_check_before_its_405(
+    bare: httpx.AsyncClient,
+) -> None:
+    """As the peer: the router's origin and callback checks, then the 405; no body is read."""
+    get_session = "/api/auth/get-session"
+    refused = await bare.post(get_session, headers={"Cookie": "better-auth.session_token=x"})
+    assert (refused.status_code, refused.content) == (403, MISSING_ORIGIN)
+    untrusted = await bare.post(get_session, headers={"Cookie": "a=b", "Origin": EVIL})
+    assert (untrusted.status_code, untrusted.content) == (403, INVALID_ORIGIN)
+    callback = await bare.post(f"{get_session}?callbackURL={EVIL}")
+    assert (callback.status_code, callback.content) == (
+        403,
+        _error("Invalid callbackURL", "INVALID_CALLBACK_URL"),
+    )
+    for headers in (
+        {"Cookie": "a=b", "Origin": TRUSTED_ORIGIN},
+        {"Content-Type": "text/plain"},  # no 415: the body is never read
+    ):
+        answer = await bare.post(get_session, headers=headers, content=b"{bad")
+        assert answer.status_code == 405
+        assert answer.json()["code"] == "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"
+
+
 async def test_a_cross_site_navigation_sign_in_is_blocked(bare: httpx.AsyncClient) -> None:
     response = await bare.post(
         SIGN_IN,
-        data=NOBODY,  # an HTML form
+        data=nobody(),  # an HTML form
         headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},
     )
     assert (response.status_code, response.content) == (403, CROSS_SITE)
@@ -205,13 +235,13 @@ async def test_a_cross_site_navigation_sign_in_is_blocked(bare: httpx.AsyncClien
 
 async def test_first_login_checks(bare: httpx.AsyncClient) -> None:
     # Node's fetch sends Sec-Fetch-Mode: cors and must send a trusted Origin.
-    response = await bare.post(SIGN_IN, json=NOBODY, headers={"Sec-Fetch-Mode": "cors"})
+    response = await bare.post(SIGN_IN, json=nobody(), headers={"Sec-Fetch-Mode": "cors"})
     assert (response.status_code, response.content) == (403, MISSING_ORIGIN)
     # Without a cookie an Origin is still checked on the first-login endpoints.
-    response = await bare.post(SIGN_UP, json={**NOBODY, "name": "E"}, headers={"Origin": EVIL})
+    response = await bare.post(SIGN_UP, json={**nobody(), "name": "E"}, headers={"Origin": EVIL})
     assert (response.status_code, response.content) == (403, INVALID_ORIGIN)
     # Plain server-to-server (no Origin, no Fetch Metadata) passes to the handler.
-    response = await bare.post(SIGN_IN, json=NOBODY)
+    response = await bare.post(SIGN_IN, json=nobody())
     assert response.status_code == 401
 
 
@@ -245,7 +275,7 @@ CALLBACK_PROBES = [
 
 @pytest.mark.parametrize("url", CALLBACK_PROBES)
 async def test_untrusted_callback_urls_are_403(client: httpx.AsyncClient, url: str) -> None:
-    response = await client.post(SIGN_IN, json={**NOBODY, "callbackURL": url})
+    response = await client.post(SIGN_IN, json={**nobody(), "callbackURL": url})
     assert (response.status_code, response.content) == (
         403,
         _error("Invalid callbackURL", "INVALID_CALLBACK_URL"),
@@ -255,7 +285,7 @@ async def test_untrusted_callback_urls_are_403(client: httpx.AsyncClient, url: s
 
 @pytest.mark.parametrize("url", ["", "/ok", "/dashboard?tab=1", f"{TRUSTED_ORIGIN}/after"])
 async def test_trusted_callback_urls_pass(client: httpx.AsyncClient, url: str) -> None:
-    response = await client.post(SIGN_IN, json={**NOBODY, "callbackURL": url})
+    response = await client.post(SIGN_IN, json={**nobody(), "callbackURL": url})
     assert response.status_code == 401
 
 
@@ -340,7 +370,7 @@ async def test_trusted_origins_get_cors_on_answers_and_keep_the_exposed_token(
 async def test_security_headers_on_every_auth_answer(
     client: httpx.AsyncClient, method: str, path: str
 ) -> None:
-    response = await client.request(method, path, json=NOBODY if method == "POST" else None)
+    response = await client.request(method, path, json=nobody() if method == "POST" else None)
     headers = response.headers
     assert headers.get_list("cache-control") == ["no-store"]
     assert headers["x-content-type-options"] == "nosniff"

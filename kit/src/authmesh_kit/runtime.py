@@ -11,7 +11,8 @@ import structlog
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from authmesh_kit.db.engine import create_engine
+from authmesh_kit.db.engine import create_engine, create_unpooled_engine
+from authmesh_kit.db.purge import Purger, PurgeRule, purge_schema
 from authmesh_kit.events.nats_link import NatsLink
 from authmesh_kit.events.outbox import OutboxRelay
 from authmesh_kit.grpc.client import ServiceChannel
@@ -61,6 +62,15 @@ class ServiceRuntime:
     def relay_outbox(self, engine: AsyncEngine, table: Table) -> None:
         """Publishes the service's outbox for as long as the process runs."""
         self.spawn(OutboxRelay(engine, table, self.nats).run(), "outbox-relay")
+
+    def purge(self, rules: list[PurgeRule], settings: DatabaseServiceSettings) -> None:
+        """Deletes the rows `rules` say are dead every `purge_interval_s`, one replica at a
+        time, for as long as the process runs; on connections of its own, closed after each
+        run."""
+        engine = create_unpooled_engine(settings.database_url, purge_schema(rules))
+        self._engines.append(engine)
+        purger = Purger(engine, rules, batch_size=settings.purge_batch_size)
+        self.spawn(purger.run(settings.purge_interval_s), "purge")
 
     def channel(self, callee: str, addr: str, timeout_s: float = 1.0) -> ServiceChannel:
         channel = ServiceChannel(callee, addr, self.issuer, timeout_s)

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = ("identity", "session", "mfa", "org", "audit", "risk", "notify", "gateway")
 DATABASE_SERVICES = ("identity", "session", "mfa", "org", "audit", "risk")
+DAY_S = 24 * 3600
 
 
 class Mode(StrEnum):
@@ -66,3 +67,15 @@ class DatabaseServiceSettings(ServiceSettings):
     database_url: str
     database_pool_size: int = Field(default=5, ge=1, le=100)
     database_max_overflow: int = Field(default=5, ge=0, le=100)
+    # The purge of dead rows (authmesh_kit.db.purge), one replica at a time.
+    purge_interval_s: int = Field(default=600, ge=1)
+    purge_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    # Expired sessions, and one-time secrets used or expired, are kept this long for support
+    # and then deleted.
+    purge_expired_after_s: int = Field(default=DAY_S, ge=0)
+    # A processed-event id must outlive every delivery of its event. AUTH_EVENTS keeps a
+    # message 30 days (bootstrap.AUTH_EVENTS_MAX_AGE_S) and a durable consumer made anew
+    # replays all of it. The stream drops a republished event only within its 10-minute
+    # duplicate window, so a relay that died between publishing and deleting a row and came
+    # back later adds a second copy. Hence the floor: the stream's 30 days plus a day for that.
+    processed_events_retention_s: int = Field(default=35 * DAY_S, ge=31 * DAY_S)

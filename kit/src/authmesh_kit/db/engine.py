@@ -1,6 +1,7 @@
 """The async SQLAlchemy engine of a service: its own role, its own schema, a small pool."""
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 
 def asyncpg_url(url: str) -> str:
@@ -11,15 +12,27 @@ def asyncpg_url(url: str) -> str:
     raise ValueError("the database URL must start with postgresql://")
 
 
+def _connect_args(schema: str) -> dict[str, object]:
+    return {
+        "server_settings": {"search_path": schema, "application_name": f"authmesh-{schema}"},
+        "timeout": 5,
+        "command_timeout": 10,
+    }
+
+
 def create_engine(url: str, schema: str, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
     return create_async_engine(
         asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=1800,
-        connect_args={
-            "server_settings": {"search_path": schema, "application_name": f"authmesh-{schema}"},
-            "timeout": 5,
-            "command_timeout": 10,
-        },
+        connect_args=_connect_args(schema),
+    )
+
+
+def create_unpooled_engine(url: str, schema: str) -> AsyncEngine:
+    """For work done now and then (the purge): connects for each use and keeps nothing open,
+    where a pool would hold idle connections between runs."""
+    return create_async_engine(
+        asyncpg_url(url), poolclass=NullPool, connect_args=_connect_args(schema)
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from alembic.operations import Operations
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, Text, func
+from sqlalchemy import Column, DateTime, Index, LargeBinary, MetaData, Table, Text, func
 
 
 def _outbox_columns() -> list[Column[object]]:
@@ -32,10 +32,17 @@ class KitTables:
     processed_events: Table
 
 
+# The purge (db/purge.py) finds old processed-event ids by it; made by each service's
+# migration that follows its first one (`create_processed_events_index`).
+PROCESSED_EVENTS_INDEX = "processed_events_processed_at"
+
+
 def kit_tables(metadata: MetaData) -> KitTables:
+    processed_events = Table("processed_events", metadata, *_processed_events_columns())
+    Index(PROCESSED_EVENTS_INDEX, processed_events.c.processed_at)
     return KitTables(
         outbox=Table("outbox", metadata, *_outbox_columns()),
-        processed_events=Table("processed_events", metadata, *_processed_events_columns()),
+        processed_events=processed_events,
     )
 
 
@@ -44,6 +51,10 @@ def create_kit_tables(op: Operations | ModuleType, schema: str) -> None:
     op.create_table("outbox", *_outbox_columns(), schema=schema)
     op.create_index("outbox_created_at", "outbox", ["created_at"], schema=schema)
     op.create_table("processed_events", *_processed_events_columns(), schema=schema)
+
+
+def create_processed_events_index(op: Operations | ModuleType, schema: str) -> None:
+    op.create_index(PROCESSED_EVENTS_INDEX, "processed_events", ["processed_at"], schema=schema)
 
 
 def drop_kit_tables(op: Operations | ModuleType, schema: str) -> None:

@@ -201,6 +201,9 @@ class Plan:
                     "AUTHMESH_SMTP_PORT": str(self.mail_catcher_smtp_port),
                     "AUTHMESH_SMTP_SECURITY": "none",  # loopback, and the catcher has no TLS
                 }
+        if name == "session":
+            # The JWTs session signs name the public URL's origin as their issuer and audience.
+            env["AUTHMESH_BASE_URL"] = self.base_url
         if name == "identity":
             # Identity builds the links it mails from the public URL, never from a request.
             env["AUTHMESH_BASE_URL"] = self.base_url

@@ -5,6 +5,7 @@ from authmesh_audit.events.handlers import AuditEventHandler
 from authmesh_audit.settings import AuditSettings
 from authmesh_audit.store.repository import PostgresAuditStore
 from authmesh_audit.store.tables import SCHEMA, processed_events
+from authmesh_kit.db.purge import processed_events_rule
 from authmesh_kit.events.consumer import EventConsumer
 from authmesh_kit.events.names import AUTH_EVENTS, auth_subjects, stream_name
 from authmesh_kit.runtime import ServiceRuntime
@@ -26,4 +27,5 @@ async def serve() -> None:
         handler=AuditEventHandler(store),
     )
     runtime.spawn(consumer.run(), "audit-consumer")
+    runtime.purge([processed_events_rule(processed_events, settings)], settings)
     await runtime.serve([registration(AuditServicer(store))])

@@ -10,21 +10,30 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.passwordless import PasswordlessClient
 from authmesh_gateway.clients.session import SessionClient
+from authmesh_gateway.clients.tokens import TokenClient
 from authmesh_gateway.context import GatewayContext
 from authmesh_gateway.http_io import error_response
 from authmesh_gateway.routes import (
+    account,
+    email_otp,
     email_password,
+    jwt,
+    magic_link,
     password,
+    phone_number,
     session,
     test_outbox,
     user,
+    username,
     verification,
 )
 from authmesh_gateway.security.middleware import RequestSecurity
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.security.rate_limit import LocalBuckets, RateLimiter, RedisBuckets
 from authmesh_gateway.sessions.cache import SessionCache
+from authmesh_gateway.sessions.jwt_cache import JwtCache
 from authmesh_gateway.sessions.revocations import RevocationListener
 from authmesh_gateway.settings import GatewaySettings
 from authmesh_gateway.tracing import TraceContextMiddleware
@@ -93,15 +102,25 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
         runtime = ServiceRuntime("gateway", settings)
         timeout = settings.rpc_timeout_s
         cache = SessionCache(settings.session_cache_ttl_s)
+        identity_channel = runtime.channel("identity", settings.identity_addr, timeout)
+        session_channel = runtime.channel("session", settings.session_addr, timeout)
         app.state.ctx = GatewayContext(
             settings=settings,
-            identity=IdentityClient(runtime.channel("identity", settings.identity_addr, timeout)),
-            session=SessionClient(runtime.channel("session", settings.session_addr, timeout)),
+            identity=IdentityClient(identity_channel),
+            passwordless=PasswordlessClient(identity_channel),
+            session=SessionClient(session_channel),
             cache=cache,
-            cookies=CookieNames.for_base_url(settings.cookie_prefix, settings.base_url),
+            cookies=CookieNames.for_base_url(
+                settings.cookie_prefix,
+                settings.base_url,
+                cross_subdomain=settings.cross_subdomain_cookies,
+                domain=settings.cookie_domain,
+            ),
             secrets=settings.cookie_secrets(),
             trusted_proxies=trusted_proxies,
             trusted_origins=trusted_origins,
+            tokens=TokenClient(session_channel),
+            jwts=JwtCache(),
         )
         listener = RevocationListener(runtime.nats, cache, settings.namespace)
         runtime.nats.start()
@@ -127,9 +146,15 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     app.add_middleware(UndecodedPaths)
     app.include_router(email_password.router, prefix=BASE_PATH)
     app.include_router(session.router, prefix=BASE_PATH)
+    app.include_router(jwt.router, prefix=BASE_PATH)
     app.include_router(verification.router, prefix=BASE_PATH)
     app.include_router(password.router, prefix=BASE_PATH)
     app.include_router(user.router, prefix=BASE_PATH)
+    app.include_router(email_otp.router, prefix=BASE_PATH)
+    app.include_router(magic_link.router, prefix=BASE_PATH)
+    app.include_router(username.router, prefix=BASE_PATH)
+    app.include_router(phone_number.router, prefix=BASE_PATH)
+    app.include_router(account.router, prefix=BASE_PATH)
     if settings.mode is Mode.TEST:  # test-outbox.md: never in development or production
         app.include_router(test_outbox.router)
 

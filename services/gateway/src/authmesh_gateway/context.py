@@ -5,11 +5,15 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.passwordless import PasswordlessClient
 from authmesh_gateway.clients.session import SessionClient
+from authmesh_gateway.clients.tokens import TokenClient
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.sessions.cache import SessionCache
+from authmesh_gateway.sessions.jwt_cache import JwtCache
 from authmesh_gateway.settings import GatewaySettings
 from authmesh_gateway.wire.client_ip import TrustedProxies
+from authmesh_gateway.wire.cookie_cache import CookieCacheClaims
 from authmesh_gateway.wire.cookies import CookieNames
 
 
@@ -17,15 +21,21 @@ from authmesh_gateway.wire.cookies import CookieNames
 class GatewayContext:
     settings: GatewaySettings
     identity: IdentityClient
+    passwordless: PasswordlessClient  # identity's emailOTP and magicLink flows
     session: SessionClient
     cache: SessionCache
     cookies: CookieNames
     secrets: list[str]
     trusted_proxies: TrustedProxies
     trusted_origins: TrustedOrigins
+    tokens: TokenClient  # the session service's TokenService: JWTs and the JWKS
+    jwts: JwtCache
     # Signed cookie values already verified, to their token: a repeat visit skips URL-decoding
     # and HMAC. Only verified values enter, so a forged cookie never matches.
     verified_cookies: dict[str, str] = field(default_factory=dict)
+    # `session_data` cookies already verified, to what they claim: deciding whether an answer
+    # must carry a fresh one then costs a lookup. Never used to authorize anything.
+    cookie_caches: dict[str, CookieCacheClaims] = field(default_factory=dict)
 
 
 def context_of(request: Request) -> GatewayContext:

@@ -1,6 +1,6 @@
 """The one place where service errors become HTTP answers in Better-Auth's format."""
 
-from authmesh_gateway.wire.errors import ApiError
+from authmesh_gateway.wire.errors import ApiError, message_for
 from authmesh_kit.errors import DomainError, ErrorKind
 
 # Reason codes whose Better-Auth name or status differs from the service's own.
@@ -21,6 +21,26 @@ _BETTER_AUTH: dict[str, tuple[int, str]] = {
     "EMAIL_ALREADY_VERIFIED": (400, "EMAIL_ALREADY_VERIFIED"),
     "INVALID_PASSWORD": (400, "INVALID_PASSWORD"),
     "CREDENTIAL_ACCOUNT_NOT_FOUND": (400, "CREDENTIAL_ACCOUNT_NOT_FOUND"),
+    # username (api.md §9.6): a malformed name is 400 where it is set; the sign-in and
+    # availability routes answer 422 (routes/username.py).
+    "USERNAME_IS_ALREADY_TAKEN": (400, "USERNAME_IS_ALREADY_TAKEN"),
+    "USERNAME_TOO_SHORT": (400, "USERNAME_TOO_SHORT"),
+    "USERNAME_TOO_LONG": (400, "USERNAME_TOO_LONG"),
+    "INVALID_USERNAME": (400, "INVALID_USERNAME"),
+    "INVALID_USERNAME_OR_PASSWORD": (401, "INVALID_USERNAME_OR_PASSWORD"),
+    # phoneNumber (api.md §9.7).
+    "INVALID_PHONE_NUMBER": (400, "INVALID_PHONE_NUMBER"),
+    "INVALID_PHONE_NUMBER_OR_PASSWORD": (401, "INVALID_PHONE_NUMBER_OR_PASSWORD"),
+    "PHONE_NUMBER_EXIST": (400, "PHONE_NUMBER_EXIST"),
+    "OTP_NOT_FOUND": (400, "OTP_NOT_FOUND"),
+    "OTP_EXPIRED": (400, "OTP_EXPIRED"),
+    "INVALID_OTP": (400, "INVALID_OTP"),
+    "TOO_MANY_ATTEMPTS": (403, "TOO_MANY_ATTEMPTS"),
+    # Password policy and per-account throttling (identity domain/password_throttle.py);
+    # the lock carries its end as `X-Retry-After`, like the rate limiter's 429.
+    "PASSWORD_COMPROMISED": (400, "PASSWORD_COMPROMISED"),
+    "ACCOUNT_TEMPORARILY_LOCKED": (429, "ACCOUNT_TEMPORARILY_LOCKED"),
+    "UNEXPECTED_ERROR": (400, "UNEXPECTED_ERROR"),
 }
 
 _STATUS_BY_KIND = {
@@ -34,10 +54,15 @@ _STATUS_BY_KIND = {
 }
 
 
+def _retry_after(error: DomainError) -> dict[str, str] | None:
+    seconds = error.metadata.get("retry_after_s")
+    return {"X-Retry-After": seconds} if seconds else None
+
+
 def api_error(error: DomainError) -> ApiError:
     if error.reason in _BETTER_AUTH:
         better_auth_status, code = _BETTER_AUTH[error.reason]
-        return ApiError.from_code(better_auth_status, code)
+        return ApiError(better_auth_status, code, message_for(code), _retry_after(error))
     if error.kind in (ErrorKind.UNAVAILABLE, ErrorKind.DEADLINE_EXCEEDED):
         return ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
     status = _STATUS_BY_KIND.get(error.kind)

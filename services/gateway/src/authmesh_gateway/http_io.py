@@ -16,7 +16,8 @@ from authmesh_gateway.security.csrf import (
     check_redirect_urls,
 )
 from authmesh_gateway.wire import body as wire_body
-from authmesh_gateway.wire.body import JSON_ONLY, Body, MediaType
+from authmesh_gateway.wire.bearer import bearer_credential
+from authmesh_gateway.wire.body import JSON_ONLY, MISSING, Body, MediaType
 from authmesh_gateway.wire.client_ip import client_ip
 from authmesh_gateway.wire.cookies import parse_cookie_header, verify_signed_cookie
 from authmesh_gateway.wire.errors import ApiError
@@ -24,6 +25,7 @@ from authmesh_gateway.wire.errors import ApiError
 _JSON = "application/json"
 MAX_USER_AGENT = 512
 _MAX_VERIFIED_COOKIES = 100_000
+_COOKIES_KEY = "authmesh.cookies"
 
 
 def json_bytes(value: Any) -> bytes:
@@ -56,10 +58,16 @@ async def read_body(
         if len(raw) > ctx.settings.max_body_bytes:
             raise ApiError.too_large()
     body = wire_body.read_body(request.headers.get("content-type"), bytes(raw), allowed)
+    check_router_origin(request, ctx, body)
+    return body
+
+
+def check_router_origin(request: Request, ctx: GatewayContext, body: Body = MISSING) -> None:
+    """Better-Auth's router `originCheckMiddleware` on a POST: the Origin of a request that
+    carries cookies, then the redirect fields of the body and the query (security/csrf.py)."""
     check_origin(OriginHeaders.read(request.headers.getlist), trusted=ctx.trusted_origins)
     query = {"callbackURL": request.query_params.getlist("callbackURL")}
     check_redirect_urls(body, query, trusted=ctx.trusted_origins)
-    return body
 
 
 def check_first_login_csrf(request: Request, ctx: GatewayContext) -> None:
@@ -68,14 +76,34 @@ def check_first_login_csrf(request: Request, ctx: GatewayContext) -> None:
     check_form_csrf(OriginHeaders.read(request.headers.getlist), trusted=ctx.trusted_origins)
 
 
+def request_cookies(request: Request) -> dict[str, str]:
+    """The request's cookies (`parse_cookie_header`), parsed once per request."""
+    cookies: dict[str, str] | None = request.scope.get(_COOKIES_KEY)
+    if cookies is None:
+        header = request.headers.get("cookie")
+        cookies = parse_cookie_header(header) if header else {}
+        request.scope[_COOKIES_KEY] = cookies
+    return cookies
+
+
 def session_token(request: Request, ctx: GatewayContext) -> str | None:
-    """The token of a validly signed session cookie, or None (forged cookies cost no hop)."""
-    header = request.headers.get("cookie")
-    if not header:
-        return None
-    wire = parse_cookie_header(header).get(ctx.cookies.session_token)
+    """The token of a validly signed session cookie, or None (forged cookies cost no hop).
+
+    A usable `Authorization: Bearer` credential wins over the cookie, which Better-Auth's
+    bearer plugin replaces with it (wire/bearer.py); an unusable one is ignored."""
+    authorization = request.headers.get("authorization")
+    bearer = bearer_credential(authorization) if authorization else None
+    if bearer is not None:
+        token = _verified_signed_value(bearer.value, ctx) if bearer.signed else bearer.value
+        if token is not None:
+            return token
+    wire = request_cookies(request).get(ctx.cookies.session_token)
     if wire is None:
         return None
+    return _verified_signed_value(wire, ctx)
+
+
+def _verified_signed_value(wire: str, ctx: GatewayContext) -> str | None:
     token = ctx.verified_cookies.get(wire)
     if token is None:
         token = verify_signed_cookie(wire, ctx.secrets)

@@ -1,5 +1,7 @@
 """Settings of the gateway: public URL, cookies, secrets and where the services are."""
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, model_validator
 
 from authmesh_gateway.security.urls import http_origin
@@ -25,6 +27,17 @@ class GatewaySettings(ServiceSettings):
     cookie_prefix: str = Field(default="better-auth", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     session_expires_in_s: int = Field(default=30 * 24 * 3600, ge=60)
     session_cache_ttl_s: float = Field(default=60.0, ge=0, le=60)
+    # Better-Auth's `session.freshAge` (the test deployment's 1 hour): list-sessions needs a
+    # younger session, and only a younger one deletes its user without the password; 0 makes
+    # every session fresh.
+    session_fresh_age_s: int = Field(default=3600, ge=0)
+    # Better-Auth's `session.cookieCache.maxAge`: how long the `session_data` cookie written for
+    # apps that call getCookieCache stays valid; 0 writes none. The gateway never trusts it.
+    cookie_cache_max_age_s: int = Field(default=300, ge=0, le=24 * 3600)
+    # Better-Auth's `advanced.crossSubDomainCookies`: every cookie gets `Domain=`, the
+    # configured one or the base URL's host.
+    cross_subdomain_cookies: bool = False
+    cookie_domain: str = Field(default="", pattern=r"^\.?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^$")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     identity_addr: str = "127.0.0.1:50051"
     session_addr: str = "127.0.0.1:50052"
@@ -48,6 +61,18 @@ class GatewaySettings(ServiceSettings):
         if self.mode is Mode.PRODUCTION and any(len(s) < MIN_SECRET_LENGTH for s in secrets):
             raise ValueError(
                 f"production secrets must have at least {MIN_SECRET_LENGTH} characters"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_cookie_domain(self) -> "GatewaySettings":
+        # A browser drops a cookie whose Domain does not cover the host that set it.
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        domain = self.cookie_domain.lstrip(".").lower()
+        if domain and host != domain and not host.endswith(f".{domain}"):
+            raise ValueError(
+                f"AUTHMESH_COOKIE_DOMAIN {self.cookie_domain!r} does not cover the base URL's "
+                f"host {host!r}"
             )
         return self
 

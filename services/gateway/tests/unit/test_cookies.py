@@ -143,6 +143,26 @@ def test_cookie_names() -> None:
     assert CookieNames.for_base_url("app", "HTTPS://x").session_token == "app.session_token"
 
 
+def test_cross_subdomain_cookies_carry_a_domain() -> None:
+    # Better-Auth's crossSubDomainCookies: the configured domain, else the base URL's host.
+    shared = CookieNames.for_base_url(
+        "better-auth", "https://auth.example.com", cross_subdomain=True, domain="example.com"
+    )
+    assert shared.set_line(shared.session_token, "v", 60) == (
+        "__Secure-better-auth.session_token=v; Max-Age=60; Domain=example.com; Path=/;"
+        " HttpOnly; Secure; SameSite=Lax"
+    )
+    assert shared.delete_line(shared.dont_remember) == (
+        "__Secure-better-auth.dont_remember=; Max-Age=0; Domain=example.com; Path=/; HttpOnly;"
+        " Secure; SameSite=Lax"
+    )
+    own_host = CookieNames.for_base_url("better-auth", "http://app.test:8000", cross_subdomain=True)
+    assert own_host.domain == "app.test"
+    assert (
+        CookieNames.for_base_url("better-auth", "http://app.test", domain="x.test").domain is None
+    )
+
+
 def test_set_cookie_lines_match_the_peer() -> None:
     assert set_cookie_header(NAME, ENCODED, 2592000, False) == (
         f"{NAME}={ENCODED}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax"

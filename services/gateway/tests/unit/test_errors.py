@@ -55,6 +55,7 @@ def test_known_errors_match_the_peer(known: KnownError, body: bytes) -> None:
 def test_peer_statuses_of_known_errors() -> None:
     statuses = {
         "UNAUTHORIZED": 401,
+        "SESSION_NOT_FRESH": 403,
         "INVALID_EMAIL_OR_PASSWORD": 401,
         "INVALID_EMAIL": 400,
         "PASSWORD_TOO_SHORT": 400,

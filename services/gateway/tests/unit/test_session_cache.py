@@ -6,7 +6,9 @@ from authmesh_gateway.sessions.cache import CachedSession, SessionCache
 
 
 def entry(user_id: str = "u1", expires_in_s: float = 3600) -> CachedSession:
-    return CachedSession(user_id=user_id, expires_at=time.time() + expires_in_s, body=b"{}")
+    return CachedSession(
+        user_id=user_id, expires_at=time.time() + expires_in_s, body=b"{}", dont_remember=False
+    )
 
 
 def test_an_untrusted_cache_neither_answers_nor_stores() -> None:

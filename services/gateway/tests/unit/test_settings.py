@@ -30,3 +30,14 @@ def test_production_refuses_a_short_secret_and_development_allows_it() -> None:
 def test_rotated_secrets_sign_with_the_first_and_strip_versions() -> None:
     rotated = settings(secrets="v2:" + "n" * 32 + ",v1:" + "o" * 32)
     assert rotated.cookie_secrets() == ["n" * 32, "o" * 32]
+
+
+def test_a_cookie_domain_must_cover_the_base_url_host() -> None:
+    secret = "s" * 32
+    for domain in ("example.com", ".example.com", "auth.example.com"):
+        chosen = settings(secret=secret, base_url="https://auth.example.com", cookie_domain=domain)
+        assert chosen.cookie_domain == domain
+    with pytest.raises(ValidationError, match="does not cover"):
+        settings(secret=secret, base_url="https://auth.example.com", cookie_domain="other.com")
+    with pytest.raises(ValidationError, match="cookie_domain"):
+        settings(secret=secret, cookie_domain="example.com; Secure")

@@ -13,12 +13,19 @@ from authmesh_gateway.wire.body import (
     FORM_OR_JSON,
     JSON_ONLY,
     MISSING,
+    JsonValue,
     MediaType,
     parse_form,
     read_body,
 )
 from authmesh_gateway.wire.errors import ApiError
-from authmesh_gateway.wire.schemas import SIGN_IN_EMAIL, SIGN_OUT, SIGN_UP_EMAIL
+from authmesh_gateway.wire.schemas import (
+    SEND_VERIFICATION_OTP,
+    SIGN_IN_EMAIL,
+    SIGN_IN_MAGIC_LINK,
+    SIGN_OUT,
+    SIGN_UP_EMAIL,
+)
 from authmesh_gateway.wire.validation import BodySchema, Field, is_email, validate_body
 
 JSON = "application/json"
@@ -432,3 +439,49 @@ def test_a_record_body() -> None:
 )
 def test_zod_email(email: str, valid: bool) -> None:
     assert is_email(email) is valid
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # Peer, POST /email-otp/send-verification-otp.
+        (
+            {},
+            "[body.email] Invalid input: expected string, received undefined; [body.type] "
+            'Invalid option: expected one of "email-verification"|"sign-in"|"forget-password"|'
+            '"change-email"',
+        ),
+        (
+            {"email": 5, "type": 5},
+            "[body.email] Invalid input: expected string, received number; [body.type] "
+            'Invalid option: expected one of "email-verification"|"sign-in"|"forget-password"|'
+            '"change-email"',
+        ),
+        (
+            {"email": "x", "type": "bogus"},
+            '[body.type] Invalid option: expected one of "email-verification"|"sign-in"|'
+            '"forget-password"|"change-email"',
+        ),
+    ],
+)
+def test_an_enum_field(body: dict[str, JsonValue], message: str) -> None:
+    with pytest.raises(ApiError) as caught:
+        validate_body(body, SEND_VERIFICATION_OTP)
+    assert caught.value.message == message
+    assert validate_body({"email": "x", "type": "sign-in"}, SEND_VERIFICATION_OTP)["type"] == (
+        "sign-in"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metadata", "received"), [(5, "number"), ([], "array"), (None, "null"), ("x", "string")]
+)
+def test_a_record_field(metadata: JsonValue, received: str) -> None:
+    # Peer, POST /sign-in/magic-link with `metadata`.
+    with pytest.raises(ApiError) as caught:
+        validate_body({"email": "a@example.com", "metadata": metadata}, SIGN_IN_MAGIC_LINK)
+    assert caught.value.message == (
+        f"[body.metadata] Invalid input: expected record, received {received}"
+    )
+    body: dict[str, JsonValue] = {"email": "a@example.com", "metadata": {"any": [1]}}
+    assert validate_body(body, SIGN_IN_MAGIC_LINK) == body

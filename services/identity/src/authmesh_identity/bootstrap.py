@@ -2,10 +2,13 @@
 
 import os
 
+from authmesh_identity.api import passwordless_servicer
 from authmesh_identity.api.servicer import IdentityServicer, registration
-from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
+from authmesh_identity.domain.password_blocklist import bundled_blocklist
+from authmesh_identity.domain.passwords import PasswordHasher
 from authmesh_identity.domain.use_cases.seed_admin import seed_admin
 from authmesh_identity.settings import IdentitySettings
+from authmesh_identity.store.purge import purge_rules
 from authmesh_identity.store.repository import PostgresUserStore
 from authmesh_identity.store.tables import SCHEMA, outbox
 from authmesh_identity.store.uow import PostgresUnitOfWork
@@ -28,14 +31,20 @@ async def serve() -> None:
         settings.argon2_parallelism,
         threads=os.cpu_count() or 1,
     )
-    policy = PasswordPolicy(settings.password_min_length, settings.password_max_length)
+    policy = settings.password_rules(bundled_blocklist())
     if settings.admin_email and settings.admin_password:
         await seed_admin(
             store,
             hasher,
+            policy,
             email=settings.admin_email,
             password=settings.admin_password.get_secret_value(),
         )
     runtime.relay_outbox(engine, outbox)
-    servicer = IdentityServicer(store, uow, hasher, policy, settings.account_flow_policy())
-    await runtime.serve([registration(servicer)])
+    runtime.purge(purge_rules(settings), settings)
+    flows = settings.account_flow_policy()
+    servicer = IdentityServicer(store, uow, hasher, policy, flows)
+    passwordless = passwordless_servicer.PasswordlessServicer(
+        uow, hasher, policy, flows, settings.passwordless_policy()
+    )
+    await runtime.serve([registration(servicer), passwordless_servicer.registration(passwordless)])

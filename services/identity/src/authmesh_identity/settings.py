@@ -1,12 +1,25 @@
 """Settings of the identity service."""
 
 from datetime import timedelta
+from enum import StrEnum
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from authmesh_identity.domain.model import AccountFlowPolicy
+from authmesh_identity.domain.model import AccountFlowPolicy, PasswordlessPolicy
+from authmesh_identity.domain.one_time_codes import CodePolicy
+from authmesh_identity.domain.passwords import (
+    NIST_MAX_CONSECUTIVE_FAILURES,
+    STRICT_MIN_LENGTH,
+    PasswordPolicy,
+    ThrottlePolicy,
+)
 from authmesh_kit.settings import DatabaseServiceSettings
+
+
+class PolicyChoice(StrEnum):
+    NIST = "nist"  # SP 800-63B: length bounds and the blocklist, no composition rules
+    STRICT = "strict"  # also 12+ characters with upper, lower, digit and symbol
 
 
 class IdentitySettings(DatabaseServiceSettings):
@@ -17,6 +30,15 @@ class IdentitySettings(DatabaseServiceSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     password_min_length: int = Field(default=8, ge=8)
     password_max_length: int = Field(default=128, ge=64, le=4096)
+    password_policy: PolicyChoice = PolicyChoice.NIST
+    # Per-account throttling of password checks (domain/password_throttle.py): from
+    # `lock_after` consecutive failures each failure locks for `lock_for_s`; at
+    # `disable_after` (NIST: at most 100) only a password reset opens the account again.
+    password_lock_after: int = Field(default=10, ge=1, le=NIST_MAX_CONSECUTIVE_FAILURES)
+    password_lock_for_s: int = Field(default=900, ge=1, le=24 * 3600)
+    password_disable_after: int = Field(
+        default=NIST_MAX_CONSECUTIVE_FAILURES, ge=1, le=NIST_MAX_CONSECUTIVE_FAILURES
+    )
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     # Identity seals the messages that carry its one-time secrets (kit crypto/key_ring.py).
@@ -30,6 +52,23 @@ class IdentitySettings(DatabaseServiceSettings):
     send_verification_on_sign_in: bool = True
     email_verification_expires_in_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     reset_password_expires_in_s: int = Field(default=3600, ge=60, le=24 * 3600)
+    # emailOTP (api.md §9.4): codes of 6+ digits (ASVS 6.5.4) living at most 10 minutes (ASVS
+    # 6.5.5), a few guesses each; an unknown address signs up unless sign-up is disabled.
+    email_otp_length: int = Field(default=6, ge=6, le=10)
+    email_otp_expires_in_s: int = Field(default=300, ge=30, le=600)
+    email_otp_allowed_attempts: int = Field(default=3, ge=1, le=10)
+    email_otp_disable_sign_up: bool = False
+    # magicLink (api.md §9.5): single-use sign-in links.
+    magic_link_expires_in_s: int = Field(default=300, ge=30, le=3600)
+    magic_link_disable_sign_up: bool = False
+    # Phone-number sign-up on verification; the new user's address is `<digits>@<domain>`, a
+    # placeholder that never receives mail. RFC 2606 reserves .invalid, and identity's email
+    # rules refuse it, so no one can sign up with a placeholder address (and so block that
+    # number's sign-up) nor have mail sent to one; another domain loses both properties.
+    phone_sign_up_on_verification: bool = True
+    phone_sign_up_email_domain: str = Field(
+        default="phone.invalid", pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+$"
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -41,6 +80,28 @@ class IdentitySettings(DatabaseServiceSettings):
             raise ValueError("AUTHMESH_BASE_URL takes no query or fragment")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _check_throttle(self) -> "IdentitySettings":
+        if self.password_lock_after > self.password_disable_after:
+            raise ValueError("AUTHMESH_PASSWORD_LOCK_AFTER exceeds AUTHMESH_PASSWORD_DISABLE_AFTER")
+        return self
+
+    def password_rules(self, blocklist: frozenset[str]) -> PasswordPolicy:
+        strict = self.password_policy is PolicyChoice.STRICT
+        return PasswordPolicy(
+            min_length=max(self.password_min_length, STRICT_MIN_LENGTH)
+            if strict
+            else self.password_min_length,
+            max_length=self.password_max_length,
+            blocklist=blocklist,
+            require_character_classes=strict,
+            throttle=ThrottlePolicy(
+                lock_after=self.password_lock_after,
+                lock_for=timedelta(seconds=self.password_lock_for_s),
+                disable_after=self.password_disable_after,
+            ),
+        )
+
     def account_flow_policy(self) -> AccountFlowPolicy:
         return AccountFlowPolicy(
             base_url=self.base_url,
@@ -49,4 +110,18 @@ class IdentitySettings(DatabaseServiceSettings):
             require_email_verification=self.require_email_verification,
             send_verification_on_sign_up=self.send_verification_on_sign_up,
             send_verification_on_sign_in=self.send_verification_on_sign_in,
+            phone_sign_up_on_verification=self.phone_sign_up_on_verification,
+            phone_sign_up_email_domain=self.phone_sign_up_email_domain,
+        )
+
+    def passwordless_policy(self) -> PasswordlessPolicy:
+        return PasswordlessPolicy(
+            email_otp=CodePolicy(
+                length=self.email_otp_length,
+                lifetime=timedelta(seconds=self.email_otp_expires_in_s),
+                attempts_per_code=self.email_otp_allowed_attempts,
+            ),
+            email_otp_sign_up=not self.email_otp_disable_sign_up,
+            magic_link_expires_in=timedelta(seconds=self.magic_link_expires_in_s),
+            magic_link_sign_up=not self.magic_link_disable_sign_up,
         )

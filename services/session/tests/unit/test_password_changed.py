@@ -1,4 +1,5 @@
-"""The session service's consumer of identity's password.changed: what it revokes."""
+"""The session service's consumers of identity's account changes (password.changed,
+email.changed, user.deleted): what each revokes."""
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -6,10 +7,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authmesh.identity.v1 import identity_pb2
-from authmesh_kit.events.catalogue import PASSWORD_CHANGED, USER_CREATED
+from authmesh_kit.events.catalogue import (
+    EMAIL_CHANGED,
+    PASSWORD_CHANGED,
+    USER_CREATED,
+    USER_DELETED,
+)
 from authmesh_kit.events.envelope import Envelope, build_envelope
 from authmesh_session.domain.model import Session
-from authmesh_session.events.handlers import PasswordChangedHandler
+from authmesh_session.events.handlers import (
+    EmailChangedHandler,
+    PasswordChangedHandler,
+    UserDeletedHandler,
+)
 
 NOW = datetime.now(UTC)
 
@@ -80,3 +90,32 @@ async def test_a_change_that_kept_the_sessions_revokes_nothing() -> None:
     other = build_envelope(USER_CREATED, identity_pb2.UserCreated(user_id="u1"), user_id="u1")
     await PasswordChangedHandler(store)(None, other)  # type: ignore[arg-type]
     assert store.sessions == sessions and not store.events
+
+
+async def test_an_email_change_revokes_the_sessions_from_before_it() -> None:
+    payload = identity_pb2.EmailChanged(user_id="u1")
+    envelope = build_envelope(EMAIL_CHANGED, payload, user_id="u1")
+    changed_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+    before = _session("u1", changed_at - timedelta(seconds=5))
+    reissued = _session("u1", changed_at + timedelta(seconds=1))  # the confirming browser's
+    store = FakeStore([before, reissued])
+    await EmailChangedHandler(store)(None, envelope)  # type: ignore[arg-type]
+    assert store.sessions == [reissued]
+    await EmailChangedHandler(store)(None, _changed(revoke=True))  # type: ignore[arg-type]
+    assert store.sessions == [reissued]  # not its event
+
+
+async def test_a_deleted_user_loses_every_session_even_one_from_after_the_deletion() -> None:
+    envelope = build_envelope(USER_DELETED, identity_pb2.UserDeleted(user_id="u1"), user_id="u1")
+    deleted_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+    someone_else = _session("u2", deleted_at - timedelta(seconds=5))
+    store = FakeStore(
+        [
+            _session("u1", deleted_at - timedelta(seconds=5)),
+            _session("u1", deleted_at + timedelta(seconds=1)),  # raced the deletion
+            someone_else,
+        ]
+    )
+    await UserDeletedHandler(store)(None, envelope)  # type: ignore[arg-type]
+    assert store.sessions == [someone_else]
+    assert [e.type for e in store.events] == ["auth.session.session.revoked.v1"] * 2

@@ -3,6 +3,12 @@
 isort:skip_file
 The identity service: users and their credentials.
 Allowed callers are listed on each RPC; the server enforces them.
+Besides the errors listed on each RPC: every RPC that sets a new password (sign-up, resets,
+change) may fail with PASSWORD_TOO_WEAK (the strict policy's composition rule) and
+PASSWORD_COMPROMISED (the bundled blocklist); every RPC that checks a password
+(VerifyPassword, ChangePassword, CheckPassword) with ACCOUNT_TEMPORARILY_LOCKED (ErrorInfo
+metadata `retry_after_s`: seconds until the lock ends) and TOO_MANY_ATTEMPTS_RESET_PASSWORD
+(the per-account limit of consecutive failures reached; a password reset lifts it).
 """
 
 from authmesh.events.v1 import envelope_pb2 as _envelope_pb2
@@ -122,12 +128,17 @@ class SignUpWithEmailRequest(_message.Message):
     IMAGE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_USERNAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     email: _builtins.str
     password: _builtins.str
     image: _builtins.str
     callback_url: _builtins.str
     """the verification link's callbackURL"""
+    username: _builtins.str
+    """as typed"""
+    display_username: _builtins.str
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -139,19 +150,29 @@ class SignUpWithEmailRequest(_message.Message):
         image: _builtins.str | None = ...,
         actor: _envelope_pb2.Actor | None = ...,
         callback_url: _builtins.str | None = ...,
+        username: _builtins.str | None = ...,
+        display_username: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_image", b"_image", "actor", b"actor", "callback_url", b"callback_url", "image", b"image"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_display_username", b"_display_username", "_image", b"_image", "_username", b"_username", "actor", b"actor", "callback_url", b"callback_url", "display_username", b"display_username", "image", b"image", "username", b"username"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_image", b"_image", "actor", b"actor", "callback_url", b"callback_url", "email", b"email", "image", b"image", "name", b"name", "password", b"password"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_display_username", b"_display_username", "_image", b"_image", "_username", b"_username", "actor", b"actor", "callback_url", b"callback_url", "display_username", b"display_username", "email", b"email", "image", b"image", "name", b"name", "password", b"password", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__callback_url: _TypeAlias = _typing.Literal["callback_url"]  # noqa: Y015
     _WhichOneofArgType__callback_url: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url"]  # noqa: Y015
+    _WhichOneofReturnType__display_username: _TypeAlias = _typing.Literal["display_username"]  # noqa: Y015
+    _WhichOneofArgType__display_username: _TypeAlias = _typing.Literal["_display_username", b"_display_username"]  # noqa: Y015
     _WhichOneofReturnType__image: _TypeAlias = _typing.Literal["image"]  # noqa: Y015
     _WhichOneofArgType__image: _TypeAlias = _typing.Literal["_image", b"_image"]  # noqa: Y015
+    _WhichOneofReturnType__username: _TypeAlias = _typing.Literal["username"]  # noqa: Y015
+    _WhichOneofArgType__username: _TypeAlias = _typing.Literal["_username", b"_username"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__callback_url) -> _WhichOneofReturnType__callback_url | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__display_username) -> _WhichOneofReturnType__display_username | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__image) -> _WhichOneofReturnType__image | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__username) -> _WhichOneofReturnType__username | None: ...
 
 Global___SignUpWithEmailRequest: _TypeAlias = SignUpWithEmailRequest  # noqa: Y015
 
@@ -189,10 +210,16 @@ class VerifyPasswordRequest(_message.Message):
     PASSWORD_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
     email: _builtins.str
+    """unless one of the two below names the account"""
     password: _builtins.str
     callback_url: _builtins.str
     """for the verification link mailed when it is required"""
+    username: _builtins.str
+    """as typed"""
+    phone_number: _builtins.str
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -202,14 +229,25 @@ class VerifyPasswordRequest(_message.Message):
         password: _builtins.str = ...,
         actor: _envelope_pb2.Actor | None = ...,
         callback_url: _builtins.str | None = ...,
+        username: _builtins.str | None = ...,
+        phone_number: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "actor", b"actor", "callback_url", b"callback_url"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_phone_number", b"_phone_number", "_username", b"_username", "actor", b"actor", "callback_url", b"callback_url", "phone_number", b"phone_number", "username", b"username"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "actor", b"actor", "callback_url", b"callback_url", "email", b"email", "password", b"password"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_phone_number", b"_phone_number", "_username", b"_username", "actor", b"actor", "callback_url", b"callback_url", "email", b"email", "password", b"password", "phone_number", b"phone_number", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__callback_url: _TypeAlias = _typing.Literal["callback_url"]  # noqa: Y015
     _WhichOneofArgType__callback_url: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url"]  # noqa: Y015
+    _WhichOneofReturnType__phone_number: _TypeAlias = _typing.Literal["phone_number"]  # noqa: Y015
+    _WhichOneofArgType__phone_number: _TypeAlias = _typing.Literal["_phone_number", b"_phone_number"]  # noqa: Y015
+    _WhichOneofReturnType__username: _TypeAlias = _typing.Literal["username"]  # noqa: Y015
+    _WhichOneofArgType__username: _TypeAlias = _typing.Literal["_username", b"_username"]  # noqa: Y015
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__callback_url) -> _WhichOneofReturnType__callback_url | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__phone_number) -> _WhichOneofReturnType__phone_number | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__username) -> _WhichOneofReturnType__username | None: ...
 
 Global___VerifyPasswordRequest: _TypeAlias = VerifyPasswordRequest  # noqa: Y015
 
@@ -364,7 +402,10 @@ class VerifyEmailRequest(_message.Message):
 
     TOKEN_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    SESSION_USER_ID_FIELD_NUMBER: _builtins.int
     token: _builtins.str
+    session_user_id: _builtins.str
+    """the caller's session user; empty without a session"""
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -372,10 +413,11 @@ class VerifyEmailRequest(_message.Message):
         *,
         token: _builtins.str = ...,
         actor: _envelope_pb2.Actor | None = ...,
+        session_user_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "session_user_id", b"session_user_id", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -387,8 +429,11 @@ class VerifyEmailResponse(_message.Message):
 
     USER_FIELD_NUMBER: _builtins.int
     NEWLY_VERIFIED_FIELD_NUMBER: _builtins.int
+    EMAIL_CHANGED_FIELD_NUMBER: _builtins.int
     newly_verified: _builtins.bool
     """false when the address was already verified"""
+    email_changed: _builtins.bool
+    """the link was an email change: `user` has the new address"""
     @_builtins.property
     def user(self) -> Global___User: ...
     def __init__(
@@ -396,10 +441,11 @@ class VerifyEmailResponse(_message.Message):
         *,
         user: Global___User | None = ...,
         newly_verified: _builtins.bool = ...,
+        email_changed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["newly_verified", b"newly_verified", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email_changed", b"email_changed", "newly_verified", b"newly_verified", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -625,11 +671,25 @@ class UpdateUserRequest(_message.Message):
     IMAGE_FIELD_NUMBER: _builtins.int
     CLEAR_IMAGE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    CLEAR_USERNAME_FIELD_NUMBER: _builtins.int
+    DISPLAY_USERNAME_FIELD_NUMBER: _builtins.int
+    CLEAR_DISPLAY_USERNAME_FIELD_NUMBER: _builtins.int
+    CLEAR_PHONE_NUMBER_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     name: _builtins.str
     image: _builtins.str
     clear_image: _builtins.bool
     """image: null"""
+    username: _builtins.str
+    """as typed"""
+    clear_username: _builtins.bool
+    """username: null"""
+    display_username: _builtins.str
+    clear_display_username: _builtins.bool
+    """displayUsername: null"""
+    clear_phone_number: _builtins.bool
+    """phoneNumber: null (also unverifies it)"""
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -640,19 +700,32 @@ class UpdateUserRequest(_message.Message):
         image: _builtins.str | None = ...,
         clear_image: _builtins.bool = ...,
         actor: _envelope_pb2.Actor | None = ...,
+        username: _builtins.str | None = ...,
+        clear_username: _builtins.bool = ...,
+        display_username: _builtins.str | None = ...,
+        clear_display_username: _builtins.bool = ...,
+        clear_phone_number: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_image", b"_image", "_name", b"_name", "actor", b"actor", "image", b"image", "name", b"name"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_display_username", b"_display_username", "_image", b"_image", "_name", b"_name", "_username", b"_username", "actor", b"actor", "display_username", b"display_username", "image", b"image", "name", b"name", "username", b"username"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_image", b"_image", "_name", b"_name", "actor", b"actor", "clear_image", b"clear_image", "image", b"image", "name", b"name", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_display_username", b"_display_username", "_image", b"_image", "_name", b"_name", "_username", b"_username", "actor", b"actor", "clear_display_username", b"clear_display_username", "clear_image", b"clear_image", "clear_phone_number", b"clear_phone_number", "clear_username", b"clear_username", "display_username", b"display_username", "image", b"image", "name", b"name", "user_id", b"user_id", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__display_username: _TypeAlias = _typing.Literal["display_username"]  # noqa: Y015
+    _WhichOneofArgType__display_username: _TypeAlias = _typing.Literal["_display_username", b"_display_username"]  # noqa: Y015
     _WhichOneofReturnType__image: _TypeAlias = _typing.Literal["image"]  # noqa: Y015
     _WhichOneofArgType__image: _TypeAlias = _typing.Literal["_image", b"_image"]  # noqa: Y015
     _WhichOneofReturnType__name: _TypeAlias = _typing.Literal["name"]  # noqa: Y015
     _WhichOneofArgType__name: _TypeAlias = _typing.Literal["_name", b"_name"]  # noqa: Y015
+    _WhichOneofReturnType__username: _TypeAlias = _typing.Literal["username"]  # noqa: Y015
+    _WhichOneofArgType__username: _TypeAlias = _typing.Literal["_username", b"_username"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__display_username) -> _WhichOneofReturnType__display_username | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__image) -> _WhichOneofReturnType__image | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__name) -> _WhichOneofReturnType__name | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__username) -> _WhichOneofReturnType__username | None: ...
 
 Global___UpdateUserRequest: _TypeAlias = UpdateUserRequest  # noqa: Y015
 
@@ -675,6 +748,338 @@ class UpdateUserResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UpdateUserResponse: _TypeAlias = UpdateUserResponse  # noqa: Y015
+
+@_typing.final
+class ChangeEmailRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    NEW_EMAIL_FIELD_NUMBER: _builtins.int
+    CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    new_email: _builtins.str
+    callback_url: _builtins.str
+    """the change link's callbackURL"""
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        new_email: _builtins.str = ...,
+        callback_url: _builtins.str | None = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "actor", b"actor", "callback_url", b"callback_url"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "actor", b"actor", "callback_url", b"callback_url", "new_email", b"new_email", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__callback_url: _TypeAlias = _typing.Literal["callback_url"]  # noqa: Y015
+    _WhichOneofArgType__callback_url: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__callback_url) -> _WhichOneofReturnType__callback_url | None: ...
+
+Global___ChangeEmailRequest: _TypeAlias = ChangeEmailRequest  # noqa: Y015
+
+@_typing.final
+class ChangeEmailResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeEmailResponse: _TypeAlias = ChangeEmailResponse  # noqa: Y015
+
+@_typing.final
+class DeleteUserRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    SESSION_FRESH_FIELD_NUMBER: _builtins.int
+    CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    password: _builtins.str
+    token: _builtins.str
+    """a delete-account token mailed before"""
+    session_fresh: _builtins.bool
+    """the caller's session is younger than the fresh age"""
+    callback_url: _builtins.str
+    """the delete-account link's callbackURL"""
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        password: _builtins.str | None = ...,
+        token: _builtins.str | None = ...,
+        session_fresh: _builtins.bool = ...,
+        callback_url: _builtins.str | None = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_password", b"_password", "_token", b"_token", "actor", b"actor", "callback_url", b"callback_url", "password", b"password", "token", b"token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url", "_password", b"_password", "_token", b"_token", "actor", b"actor", "callback_url", b"callback_url", "password", b"password", "session_fresh", b"session_fresh", "token", b"token", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__callback_url: _TypeAlias = _typing.Literal["callback_url"]  # noqa: Y015
+    _WhichOneofArgType__callback_url: _TypeAlias = _typing.Literal["_callback_url", b"_callback_url"]  # noqa: Y015
+    _WhichOneofReturnType__password: _TypeAlias = _typing.Literal["password"]  # noqa: Y015
+    _WhichOneofArgType__password: _TypeAlias = _typing.Literal["_password", b"_password"]  # noqa: Y015
+    _WhichOneofReturnType__token: _TypeAlias = _typing.Literal["token"]  # noqa: Y015
+    _WhichOneofArgType__token: _TypeAlias = _typing.Literal["_token", b"_token"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__callback_url) -> _WhichOneofReturnType__callback_url | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__password) -> _WhichOneofReturnType__password | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__token) -> _WhichOneofReturnType__token | None: ...
+
+Global___DeleteUserRequest: _TypeAlias = DeleteUserRequest  # noqa: Y015
+
+@_typing.final
+class DeleteUserResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELETED_FIELD_NUMBER: _builtins.int
+    deleted: _builtins.bool
+    """false: a delete-account link was mailed instead"""
+    def __init__(
+        self,
+        *,
+        deleted: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted", b"deleted"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteUserResponse: _TypeAlias = DeleteUserResponse  # noqa: Y015
+
+@_typing.final
+class IsUsernameAvailableRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    """as typed"""
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IsUsernameAvailableRequest: _TypeAlias = IsUsernameAvailableRequest  # noqa: Y015
+
+@_typing.final
+class IsUsernameAvailableResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    available: _builtins.bool
+    def __init__(
+        self,
+        *,
+        available: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IsUsernameAvailableResponse: _TypeAlias = IsUsernameAvailableResponse  # noqa: Y015
+
+@_typing.final
+class SendPhoneNumberCodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    phone_number: _builtins.str
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        phone_number: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "phone_number", b"phone_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendPhoneNumberCodeRequest: _TypeAlias = SendPhoneNumberCodeRequest  # noqa: Y015
+
+@_typing.final
+class SendPhoneNumberCodeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendPhoneNumberCodeResponse: _TypeAlias = SendPhoneNumberCodeResponse  # noqa: Y015
+
+@_typing.final
+class VerifyPhoneNumberRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    UPDATE_PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    SESSION_USER_ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    phone_number: _builtins.str
+    code: _builtins.str
+    update_phone_number: _builtins.bool
+    session_user_id: _builtins.str
+    """the caller's session user; empty without a session"""
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        phone_number: _builtins.str = ...,
+        code: _builtins.str = ...,
+        update_phone_number: _builtins.bool = ...,
+        session_user_id: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "code", b"code", "phone_number", b"phone_number", "session_user_id", b"session_user_id", "update_phone_number", b"update_phone_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyPhoneNumberRequest: _TypeAlias = VerifyPhoneNumberRequest  # noqa: Y015
+
+@_typing.final
+class VerifyPhoneNumberResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> Global___User: ...
+    def __init__(
+        self,
+        *,
+        user: Global___User | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyPhoneNumberResponse: _TypeAlias = VerifyPhoneNumberResponse  # noqa: Y015
+
+@_typing.final
+class RequestPhonePasswordResetRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    phone_number: _builtins.str
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        phone_number: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "phone_number", b"phone_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestPhonePasswordResetRequest: _TypeAlias = RequestPhonePasswordResetRequest  # noqa: Y015
+
+@_typing.final
+class RequestPhonePasswordResetResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestPhonePasswordResetResponse: _TypeAlias = RequestPhonePasswordResetResponse  # noqa: Y015
+
+@_typing.final
+class ResetPasswordByPhoneRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    NEW_PASSWORD_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    phone_number: _builtins.str
+    code: _builtins.str
+    new_password: _builtins.str
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        phone_number: _builtins.str = ...,
+        code: _builtins.str = ...,
+        new_password: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "code", b"code", "new_password", b"new_password", "phone_number", b"phone_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResetPasswordByPhoneRequest: _TypeAlias = ResetPasswordByPhoneRequest  # noqa: Y015
+
+@_typing.final
+class ResetPasswordByPhoneResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResetPasswordByPhoneResponse: _TypeAlias = ResetPasswordByPhoneResponse  # noqa: Y015
 
 @_typing.final
 class UserCreated(_message.Message):
@@ -888,3 +1293,190 @@ class UserUpdated(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UserUpdated: _TypeAlias = UserUpdated  # noqa: Y015
+
+@_typing.final
+class EmailChangeRequested(_message.Message):
+    """auth.identity.email_change.requested.v1 — a change link was mailed to the new address
+    (never the token, nor the address).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EmailChangeRequested: _TypeAlias = EmailChangeRequested  # noqa: Y015
+
+@_typing.final
+class EmailChanged(_message.Message):
+    """auth.identity.email.changed.v1 — the user confirmed a change at the new address. Every session
+    of the user created before `occurred_at` must go: the session service consumes this event to
+    guarantee it (the confirming browser gets a new session).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    INVALIDATED_TOKENS_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    invalidated_tokens: _builtins.int
+    """live one-time tokens of the user that went with the old address"""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        invalidated_tokens: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["invalidated_tokens", b"invalidated_tokens", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EmailChanged: _TypeAlias = EmailChanged  # noqa: Y015
+
+@_typing.final
+class UserDeletionRequested(_message.Message):
+    """auth.identity.user_deletion.requested.v1 — a delete-account link was mailed (never the token)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UserDeletionRequested: _TypeAlias = UserDeletionRequested  # noqa: Y015
+
+@_typing.final
+class UserDeleted(_message.Message):
+    """auth.identity.user.deleted.v1 — the user and everything identity held of it are gone; every
+    other service purges what it keeps of the user (session: all its sessions).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    method: _builtins.str
+    """the proof: "password", "token", "fresh-session" """
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["method", b"method", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UserDeleted: _TypeAlias = UserDeleted  # noqa: Y015
+
+@_typing.final
+class PhoneCodeRequested(_message.Message):
+    """auth.identity.phone_code.requested.v1 — a code was texted (never the code nor the number)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    PURPOSE_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """empty when no user has the number yet"""
+    purpose: _builtins.str
+    """"phone-otp:verification", "phone-otp:password-reset" """
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        purpose: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "purpose", b"purpose", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PhoneCodeRequested: _TypeAlias = PhoneCodeRequested  # noqa: Y015
+
+@_typing.final
+class PhoneCodeFailed(_message.Message):
+    """auth.identity.phone_code.failed.v1 — a wrong, expired, spent or exhausted code was tried."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PURPOSE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    purpose: _builtins.str
+    reason: _builtins.str
+    """OTP_NOT_FOUND, OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS"""
+    def __init__(
+        self,
+        *,
+        purpose: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["purpose", b"purpose", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PhoneCodeFailed: _TypeAlias = PhoneCodeFailed  # noqa: Y015
+
+@_typing.final
+class PhoneNumberVerified(_message.Message):
+    """auth.identity.phone_number.verified.v1"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    method: _builtins.str
+    """"sign-up" (a new user), "verify", "update" (given to a user)"""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["method", b"method", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PhoneNumberVerified: _TypeAlias = PhoneNumberVerified  # noqa: Y015

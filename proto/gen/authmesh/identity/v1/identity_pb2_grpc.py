@@ -94,22 +94,61 @@ class IdentityServiceStub:
                 request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
                 response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
                 _registered_method=True)
+        self.IsUsernameAvailable = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/IsUsernameAvailable',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableResponse.FromString,
+                _registered_method=True)
+        self.SendPhoneNumberCode = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/SendPhoneNumberCode',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeResponse.FromString,
+                _registered_method=True)
+        self.VerifyPhoneNumber = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/VerifyPhoneNumber',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberResponse.FromString,
+                _registered_method=True)
+        self.RequestPhonePasswordReset = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/RequestPhonePasswordReset',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetResponse.FromString,
+                _registered_method=True)
+        self.ResetPasswordByPhone = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/ResetPasswordByPhone',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneResponse.FromString,
+                _registered_method=True)
+        self.ChangeEmail = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/ChangeEmail',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailResponse.FromString,
+                _registered_method=True)
+        self.DeleteUser = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/DeleteUser',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def SignUpWithEmail(self, request, context):
-        """Creates a user with an email and password credential.
-        Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+        """Creates a user with an email and password credential, and a username when given.
+        Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG,
+        USERNAME_IS_ALREADY_TAKEN, USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def VerifyPassword(self, request, context):
-        """Checks an email and password in constant time for known and unknown users.
-        Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD.
+        """Checks a password in constant time for known and unknown users, the account named by its
+        email, its username or its phone number: every password sign-in takes this one path.
+        Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
+        INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
+        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,8 +183,12 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyEmail(self, request, context):
-        """Consumes an email-verification token and marks the address verified.
-        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+        """Consumes a link mailed for verification (marks the address verified) or for an email change
+        (sets the new address, verified, invalidates every live token of the user and tells the old
+        address); a token is looked up only under those two purposes. The caller then revokes the
+        user's sessions after a change (session.RevokeUserSessions; email.changed guarantees it).
+        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND, INVALID_USER (a
+        change link opened in another user's session), EMAIL_TAKEN (the new address was taken since).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -191,8 +234,79 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateUser(self, request, context):
-        """Name and image only; protected fields never change here. Callers: gateway.
-        Errors: USER_NOT_FOUND.
+        """Name, image and usernames, or dropping the phone number; protected fields never change
+        here. Callers: gateway. Errors: USER_NOT_FOUND, USERNAME_IS_ALREADY_TAKEN,
+        USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IsUsernameAvailable(self, request, context):
+        """Usernames (api.md §9.6): 3 to 30 of [a-zA-Z0-9_.], stored lower-cased.
+
+        Whether no user has the username. Callers: gateway.
+        Errors: USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendPhoneNumberCode(self, request, context):
+        """Phone numbers (api.md §9.7): E.164 only. Codes are short one-time codes (6 digits, 5
+        minutes, 3 guesses each, failures counted across codes), stored hashed and texted as
+        sealed notify messages written in the same transaction.
+
+        Texts a verification code to the number, whether or not a user has it.
+        Callers: gateway. Errors: INVALID_PHONE_NUMBER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyPhoneNumber(self, request, context):
+        """Consumes a verification code. With `update_phone_number` the number becomes the session
+        user's; otherwise it is marked verified on the user who has it, or a user is created for
+        it when sign-up on verification is on. Callers: gateway. Errors: OTP_NOT_FOUND,
+        OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS, PHONE_NUMBER_EXIST, USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPhonePasswordReset(self, request, context):
+        """Texts a password-reset code when a user has the number; the same empty answer either way.
+        Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPasswordByPhone(self, request, context):
+        """Consumes a reset code and sets the new password; the caller then revokes the user's
+        sessions (session.RevokeUserSessions; password.changed guarantees it). Callers: gateway.
+        Errors: PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, OTP_NOT_FOUND, OTP_EXPIRED, INVALID_OTP,
+        TOO_MANY_ATTEMPTS, UNEXPECTED_ERROR (no user has the number any more).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeEmail(self, request, context):
+        """Mails a change link (an email-change token whose row records the new address) to the new
+        address; a taken address gets the same empty answer and no mail. Callers: gateway.
+        Errors: EMAIL_UNCHANGED, INVALID_EMAIL, USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteUser(self, request, context):
+        """Deletes the user (accounts and tokens cascade) when a proof is given: the password, a
+        delete-account token, or a fresh session; otherwise mails a delete-account link to the
+        user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
+        user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
+        CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -260,6 +374,41 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.UpdateUser,
                     request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.FromString,
                     response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.SerializeToString,
+            ),
+            'IsUsernameAvailable': grpc.unary_unary_rpc_method_handler(
+                    servicer.IsUsernameAvailable,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableResponse.SerializeToString,
+            ),
+            'SendPhoneNumberCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendPhoneNumberCode,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeResponse.SerializeToString,
+            ),
+            'VerifyPhoneNumber': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyPhoneNumber,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberResponse.SerializeToString,
+            ),
+            'RequestPhonePasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPhonePasswordReset,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetResponse.SerializeToString,
+            ),
+            'ResetPasswordByPhone': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPasswordByPhone,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneResponse.SerializeToString,
+            ),
+            'ChangeEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeEmail,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailResponse.SerializeToString,
+            ),
+            'DeleteUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUser,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -586,6 +735,195 @@ class IdentityService:
             '/authmesh.identity.v1.IdentityService/UpdateUser',
             authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
             authmesh_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IsUsernameAvailable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/IsUsernameAvailable',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.IsUsernameAvailableResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendPhoneNumberCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/SendPhoneNumberCode',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SendPhoneNumberCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyPhoneNumber(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/VerifyPhoneNumber',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.VerifyPhoneNumberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPhonePasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/RequestPhonePasswordReset',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.RequestPhonePasswordResetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPasswordByPhone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/ResetPasswordByPhone',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordByPhoneResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/ChangeEmail',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.ChangeEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/DeleteUser',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,12 @@
 isort:skip_file
 The identity service: users and their credentials.
 Allowed callers are listed on each RPC; the server enforces them.
+Besides the errors listed on each RPC: every RPC that sets a new password (sign-up, resets,
+change) may fail with PASSWORD_TOO_WEAK (the strict policy's composition rule) and
+PASSWORD_COMPROMISED (the bundled blocklist); every RPC that checks a password
+(VerifyPassword, ChangePassword, CheckPassword) with ACCOUNT_TEMPORARILY_LOCKED (ErrorInfo
+metadata `retry_after_s`: seconds until the lock ends) and TOO_MANY_ATTEMPTS_RESET_PASSWORD
+(the per-account limit of consecutive failures reached; a password reset lifts it).
 """
 
 from authmesh.identity.v1 import identity_pb2 as _identity_pb2
@@ -34,12 +40,16 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     SignUpWithEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SignUpWithEmailRequest, _identity_pb2.SignUpWithEmailResponse]
-    """Creates a user with an email and password credential.
-    Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+    """Creates a user with an email and password credential, and a username when given.
+    Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG,
+    USERNAME_IS_ALREADY_TAKEN, USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
     """
     VerifyPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyPasswordRequest, _identity_pb2.VerifyPasswordResponse]
-    """Checks an email and password in constant time for known and unknown users.
-    Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD.
+    """Checks a password in constant time for known and unknown users, the account named by its
+    email, its username or its phone number: every password sign-in takes this one path.
+    Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
+    INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
+    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
     """
     AssertCanSignIn: _grpc.UnaryUnaryMultiCallable[_identity_pb2.AssertCanSignInRequest, _identity_pb2.AssertCanSignInResponse]
     """The one check every sign-in path passes before a session exists.
@@ -57,8 +67,12 @@ class IdentityServiceStub:
     address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
     """
     VerifyEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyEmailRequest, _identity_pb2.VerifyEmailResponse]
-    """Consumes an email-verification token and marks the address verified.
-    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+    """Consumes a link mailed for verification (marks the address verified) or for an email change
+    (sets the new address, verified, invalidates every live token of the user and tells the old
+    address); a token is looked up only under those two purposes. The caller then revokes the
+    user's sessions after a change (session.RevokeUserSessions; email.changed guarantees it).
+    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND, INVALID_USER (a
+    change link opened in another user's session), EMAIL_TAKEN (the new address was taken since).
     """
     RequestPasswordReset: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestPasswordResetResponse]
     """Mails a reset link when the address exists (and invalidates the user's older links);
@@ -78,20 +92,67 @@ class IdentityServiceStub:
     CheckPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordRequest, _identity_pb2.CheckPasswordResponse]
     """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD."""
     UpdateUser: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UpdateUserRequest, _identity_pb2.UpdateUserResponse]
-    """Name and image only; protected fields never change here. Callers: gateway.
-    Errors: USER_NOT_FOUND.
+    """Name, image and usernames, or dropping the phone number; protected fields never change
+    here. Callers: gateway. Errors: USER_NOT_FOUND, USERNAME_IS_ALREADY_TAKEN,
+    USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+    """
+    IsUsernameAvailable: _grpc.UnaryUnaryMultiCallable[_identity_pb2.IsUsernameAvailableRequest, _identity_pb2.IsUsernameAvailableResponse]
+    """Usernames (api.md §9.6): 3 to 30 of [a-zA-Z0-9_.], stored lower-cased.
+
+    Whether no user has the username. Callers: gateway.
+    Errors: USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+    """
+    SendPhoneNumberCode: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SendPhoneNumberCodeRequest, _identity_pb2.SendPhoneNumberCodeResponse]
+    """Phone numbers (api.md §9.7): E.164 only. Codes are short one-time codes (6 digits, 5
+    minutes, 3 guesses each, failures counted across codes), stored hashed and texted as
+    sealed notify messages written in the same transaction.
+
+    Texts a verification code to the number, whether or not a user has it.
+    Callers: gateway. Errors: INVALID_PHONE_NUMBER.
+    """
+    VerifyPhoneNumber: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyPhoneNumberRequest, _identity_pb2.VerifyPhoneNumberResponse]
+    """Consumes a verification code. With `update_phone_number` the number becomes the session
+    user's; otherwise it is marked verified on the user who has it, or a user is created for
+    it when sign-up on verification is on. Callers: gateway. Errors: OTP_NOT_FOUND,
+    OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS, PHONE_NUMBER_EXIST, USER_NOT_FOUND.
+    """
+    RequestPhonePasswordReset: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestPhonePasswordResetRequest, _identity_pb2.RequestPhonePasswordResetResponse]
+    """Texts a password-reset code when a user has the number; the same empty answer either way.
+    Callers: gateway.
+    """
+    ResetPasswordByPhone: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordByPhoneRequest, _identity_pb2.ResetPasswordByPhoneResponse]
+    """Consumes a reset code and sets the new password; the caller then revokes the user's
+    sessions (session.RevokeUserSessions; password.changed guarantees it). Callers: gateway.
+    Errors: PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, OTP_NOT_FOUND, OTP_EXPIRED, INVALID_OTP,
+    TOO_MANY_ATTEMPTS, UNEXPECTED_ERROR (no user has the number any more).
+    """
+    ChangeEmail: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangeEmailRequest, _identity_pb2.ChangeEmailResponse]
+    """Mails a change link (an email-change token whose row records the new address) to the new
+    address; a taken address gets the same empty answer and no mail. Callers: gateway.
+    Errors: EMAIL_UNCHANGED, INVALID_EMAIL, USER_NOT_FOUND.
+    """
+    DeleteUser: _grpc.UnaryUnaryMultiCallable[_identity_pb2.DeleteUserRequest, _identity_pb2.DeleteUserResponse]
+    """Deletes the user (accounts and tokens cascade) when a proof is given: the password, a
+    delete-account token, or a fresh session; otherwise mails a delete-account link to the
+    user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
+    user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
+    CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
     """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     SignUpWithEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.SignUpWithEmailRequest, _identity_pb2.SignUpWithEmailResponse]  # type: ignore[assignment]
-    """Creates a user with an email and password credential.
-    Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+    """Creates a user with an email and password credential, and a username when given.
+    Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG,
+    USERNAME_IS_ALREADY_TAKEN, USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
     """
     VerifyPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyPasswordRequest, _identity_pb2.VerifyPasswordResponse]  # type: ignore[assignment]
-    """Checks an email and password in constant time for known and unknown users.
-    Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD.
+    """Checks a password in constant time for known and unknown users, the account named by its
+    email, its username or its phone number: every password sign-in takes this one path.
+    Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
+    INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
+    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
     """
     AssertCanSignIn: _aio.UnaryUnaryMultiCallable[_identity_pb2.AssertCanSignInRequest, _identity_pb2.AssertCanSignInResponse]  # type: ignore[assignment]
     """The one check every sign-in path passes before a session exists.
@@ -109,8 +170,12 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     address exists. Callers: gateway. Errors: EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED.
     """
     VerifyEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyEmailRequest, _identity_pb2.VerifyEmailResponse]  # type: ignore[assignment]
-    """Consumes an email-verification token and marks the address verified.
-    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+    """Consumes a link mailed for verification (marks the address verified) or for an email change
+    (sets the new address, verified, invalidates every live token of the user and tells the old
+    address); a token is looked up only under those two purposes. The caller then revokes the
+    user's sessions after a change (session.RevokeUserSessions; email.changed guarantees it).
+    Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND, INVALID_USER (a
+    change link opened in another user's session), EMAIL_TAKEN (the new address was taken since).
     """
     RequestPasswordReset: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestPasswordResetRequest, _identity_pb2.RequestPasswordResetResponse]  # type: ignore[assignment]
     """Mails a reset link when the address exists (and invalidates the user's older links);
@@ -130,8 +195,51 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     CheckPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.CheckPasswordRequest, _identity_pb2.CheckPasswordResponse]  # type: ignore[assignment]
     """Checks the password of a signed-in user. Callers: gateway. Errors: INVALID_PASSWORD."""
     UpdateUser: _aio.UnaryUnaryMultiCallable[_identity_pb2.UpdateUserRequest, _identity_pb2.UpdateUserResponse]  # type: ignore[assignment]
-    """Name and image only; protected fields never change here. Callers: gateway.
-    Errors: USER_NOT_FOUND.
+    """Name, image and usernames, or dropping the phone number; protected fields never change
+    here. Callers: gateway. Errors: USER_NOT_FOUND, USERNAME_IS_ALREADY_TAKEN,
+    USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+    """
+    IsUsernameAvailable: _aio.UnaryUnaryMultiCallable[_identity_pb2.IsUsernameAvailableRequest, _identity_pb2.IsUsernameAvailableResponse]  # type: ignore[assignment]
+    """Usernames (api.md §9.6): 3 to 30 of [a-zA-Z0-9_.], stored lower-cased.
+
+    Whether no user has the username. Callers: gateway.
+    Errors: USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+    """
+    SendPhoneNumberCode: _aio.UnaryUnaryMultiCallable[_identity_pb2.SendPhoneNumberCodeRequest, _identity_pb2.SendPhoneNumberCodeResponse]  # type: ignore[assignment]
+    """Phone numbers (api.md §9.7): E.164 only. Codes are short one-time codes (6 digits, 5
+    minutes, 3 guesses each, failures counted across codes), stored hashed and texted as
+    sealed notify messages written in the same transaction.
+
+    Texts a verification code to the number, whether or not a user has it.
+    Callers: gateway. Errors: INVALID_PHONE_NUMBER.
+    """
+    VerifyPhoneNumber: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyPhoneNumberRequest, _identity_pb2.VerifyPhoneNumberResponse]  # type: ignore[assignment]
+    """Consumes a verification code. With `update_phone_number` the number becomes the session
+    user's; otherwise it is marked verified on the user who has it, or a user is created for
+    it when sign-up on verification is on. Callers: gateway. Errors: OTP_NOT_FOUND,
+    OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS, PHONE_NUMBER_EXIST, USER_NOT_FOUND.
+    """
+    RequestPhonePasswordReset: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestPhonePasswordResetRequest, _identity_pb2.RequestPhonePasswordResetResponse]  # type: ignore[assignment]
+    """Texts a password-reset code when a user has the number; the same empty answer either way.
+    Callers: gateway.
+    """
+    ResetPasswordByPhone: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordByPhoneRequest, _identity_pb2.ResetPasswordByPhoneResponse]  # type: ignore[assignment]
+    """Consumes a reset code and sets the new password; the caller then revokes the user's
+    sessions (session.RevokeUserSessions; password.changed guarantees it). Callers: gateway.
+    Errors: PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, OTP_NOT_FOUND, OTP_EXPIRED, INVALID_OTP,
+    TOO_MANY_ATTEMPTS, UNEXPECTED_ERROR (no user has the number any more).
+    """
+    ChangeEmail: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangeEmailRequest, _identity_pb2.ChangeEmailResponse]  # type: ignore[assignment]
+    """Mails a change link (an email-change token whose row records the new address) to the new
+    address; a taken address gets the same empty answer and no mail. Callers: gateway.
+    Errors: EMAIL_UNCHANGED, INVALID_EMAIL, USER_NOT_FOUND.
+    """
+    DeleteUser: _aio.UnaryUnaryMultiCallable[_identity_pb2.DeleteUserRequest, _identity_pb2.DeleteUserResponse]  # type: ignore[assignment]
+    """Deletes the user (accounts and tokens cascade) when a proof is given: the password, a
+    delete-account token, or a fresh session; otherwise mails a delete-account link to the
+    user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
+    user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
+    CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -141,8 +249,9 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.SignUpWithEmailRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.SignUpWithEmailResponse, _abc.Awaitable[_identity_pb2.SignUpWithEmailResponse]]:
-        """Creates a user with an email and password credential.
-        Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG.
+        """Creates a user with an email and password credential, and a username when given.
+        Callers: gateway. Errors: EMAIL_TAKEN, INVALID_EMAIL, PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG,
+        USERNAME_IS_ALREADY_TAKEN, USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
         """
 
     @_abc_1.abstractmethod
@@ -151,8 +260,11 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.VerifyPasswordRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.VerifyPasswordResponse, _abc.Awaitable[_identity_pb2.VerifyPasswordResponse]]:
-        """Checks an email and password in constant time for known and unknown users.
-        Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD.
+        """Checks a password in constant time for known and unknown users, the account named by its
+        email, its username or its phone number: every password sign-in takes this one path.
+        Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
+        INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
+        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
         """
 
     @_abc_1.abstractmethod
@@ -194,8 +306,12 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.VerifyEmailRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.VerifyEmailResponse, _abc.Awaitable[_identity_pb2.VerifyEmailResponse]]:
-        """Consumes an email-verification token and marks the address verified.
-        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND.
+        """Consumes a link mailed for verification (marks the address verified) or for an email change
+        (sets the new address, verified, invalidates every live token of the user and tells the old
+        address); a token is looked up only under those two purposes. The caller then revokes the
+        user's sessions after a change (session.RevokeUserSessions; email.changed guarantees it).
+        Callers: gateway. Errors: INVALID_TOKEN, TOKEN_EXPIRED, USER_NOT_FOUND, INVALID_USER (a
+        change link opened in another user's session), EMAIL_TAKEN (the new address was taken since).
         """
 
     @_abc_1.abstractmethod
@@ -251,8 +367,93 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.UpdateUserRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.UpdateUserResponse, _abc.Awaitable[_identity_pb2.UpdateUserResponse]]:
-        """Name and image only; protected fields never change here. Callers: gateway.
-        Errors: USER_NOT_FOUND.
+        """Name, image and usernames, or dropping the phone number; protected fields never change
+        here. Callers: gateway. Errors: USER_NOT_FOUND, USERNAME_IS_ALREADY_TAKEN,
+        USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+        """
+
+    @_abc_1.abstractmethod
+    def IsUsernameAvailable(
+        self,
+        request: _identity_pb2.IsUsernameAvailableRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.IsUsernameAvailableResponse, _abc.Awaitable[_identity_pb2.IsUsernameAvailableResponse]]:
+        """Usernames (api.md §9.6): 3 to 30 of [a-zA-Z0-9_.], stored lower-cased.
+
+        Whether no user has the username. Callers: gateway.
+        Errors: USERNAME_TOO_SHORT, USERNAME_TOO_LONG, INVALID_USERNAME.
+        """
+
+    @_abc_1.abstractmethod
+    def SendPhoneNumberCode(
+        self,
+        request: _identity_pb2.SendPhoneNumberCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.SendPhoneNumberCodeResponse, _abc.Awaitable[_identity_pb2.SendPhoneNumberCodeResponse]]:
+        """Phone numbers (api.md §9.7): E.164 only. Codes are short one-time codes (6 digits, 5
+        minutes, 3 guesses each, failures counted across codes), stored hashed and texted as
+        sealed notify messages written in the same transaction.
+
+        Texts a verification code to the number, whether or not a user has it.
+        Callers: gateway. Errors: INVALID_PHONE_NUMBER.
+        """
+
+    @_abc_1.abstractmethod
+    def VerifyPhoneNumber(
+        self,
+        request: _identity_pb2.VerifyPhoneNumberRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.VerifyPhoneNumberResponse, _abc.Awaitable[_identity_pb2.VerifyPhoneNumberResponse]]:
+        """Consumes a verification code. With `update_phone_number` the number becomes the session
+        user's; otherwise it is marked verified on the user who has it, or a user is created for
+        it when sign-up on verification is on. Callers: gateway. Errors: OTP_NOT_FOUND,
+        OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS, PHONE_NUMBER_EXIST, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def RequestPhonePasswordReset(
+        self,
+        request: _identity_pb2.RequestPhonePasswordResetRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.RequestPhonePasswordResetResponse, _abc.Awaitable[_identity_pb2.RequestPhonePasswordResetResponse]]:
+        """Texts a password-reset code when a user has the number; the same empty answer either way.
+        Callers: gateway.
+        """
+
+    @_abc_1.abstractmethod
+    def ResetPasswordByPhone(
+        self,
+        request: _identity_pb2.ResetPasswordByPhoneRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ResetPasswordByPhoneResponse, _abc.Awaitable[_identity_pb2.ResetPasswordByPhoneResponse]]:
+        """Consumes a reset code and sets the new password; the caller then revokes the user's
+        sessions (session.RevokeUserSessions; password.changed guarantees it). Callers: gateway.
+        Errors: PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, OTP_NOT_FOUND, OTP_EXPIRED, INVALID_OTP,
+        TOO_MANY_ATTEMPTS, UNEXPECTED_ERROR (no user has the number any more).
+        """
+
+    @_abc_1.abstractmethod
+    def ChangeEmail(
+        self,
+        request: _identity_pb2.ChangeEmailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ChangeEmailResponse, _abc.Awaitable[_identity_pb2.ChangeEmailResponse]]:
+        """Mails a change link (an email-change token whose row records the new address) to the new
+        address; a taken address gets the same empty answer and no mail. Callers: gateway.
+        Errors: EMAIL_UNCHANGED, INVALID_EMAIL, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteUser(
+        self,
+        request: _identity_pb2.DeleteUserRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.DeleteUserResponse, _abc.Awaitable[_identity_pb2.DeleteUserResponse]]:
+        """Deletes the user (accounts and tokens cascade) when a proof is given: the password, a
+        delete-account token, or a fresh session; otherwise mails a delete-account link to the
+        user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
+        user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
+        CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

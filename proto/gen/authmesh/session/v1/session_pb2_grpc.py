@@ -54,6 +54,16 @@ class SessionServiceStub:
                 request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.SerializeToString,
                 response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.FromString,
                 _registered_method=True)
+        self.ListUserSessions = channel.unary_unary(
+                '/authmesh.session.v1.SessionService/ListUserSessions',
+                request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsResponse.FromString,
+                _registered_method=True)
+        self.RevokeUserSession = channel.unary_unary(
+                '/authmesh.session.v1.SessionService/RevokeUserSession',
+                request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.SerializeToString,
+                response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
@@ -90,6 +100,26 @@ class SessionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUserSessions(self, request, context):
+        """The user's live (unexpired) sessions, oldest first; past 1000, only the newest 1000.
+        Tokens are not stored, so every `token` is empty: a listing shows the caller's own token
+        and, for every other session, its id, which is no bearer secret (list-sessions).
+        Callers: gateway. Errors: INVALID_USER (no user id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeUserSession(self, request, context):
+        """Revokes one session of `user_id`, named by its token or by its id, and publishes
+        auth.session.session.revoked in the same transaction (revoke-session). A session of
+        another user, or none, is no error: `revoked` is then absent. Idempotent.
+        Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +142,16 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.RevokeUserSessions,
                     request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.FromString,
                     response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.SerializeToString,
+            ),
+            'ListUserSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserSessions,
+                    request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsRequest.FromString,
+                    response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsResponse.SerializeToString,
+            ),
+            'RevokeUserSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeUserSession,
+                    request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.FromString,
+                    response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +262,60 @@ class SessionService:
             '/authmesh.session.v1.SessionService/RevokeUserSessions',
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsRequest.SerializeToString,
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.session.v1.SessionService/ListUserSessions',
+            authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsRequest.SerializeToString,
+            authmesh_dot_session_dot_v1_dot_session__pb2.ListUserSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeUserSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.session.v1.SessionService/RevokeUserSession',
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.SerializeToString,
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

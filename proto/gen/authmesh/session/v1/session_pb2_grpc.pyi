@@ -44,6 +44,18 @@ class SessionServiceStub:
     one auth.session.session.revoked per session in the same transaction. Idempotent.
     Callers: gateway.
     """
+    ListUserSessions: _grpc.UnaryUnaryMultiCallable[_session_pb2.ListUserSessionsRequest, _session_pb2.ListUserSessionsResponse]
+    """The user's live (unexpired) sessions, oldest first; past 1000, only the newest 1000.
+    Tokens are not stored, so every `token` is empty: a listing shows the caller's own token
+    and, for every other session, its id, which is no bearer secret (list-sessions).
+    Callers: gateway. Errors: INVALID_USER (no user id).
+    """
+    RevokeUserSession: _grpc.UnaryUnaryMultiCallable[_session_pb2.RevokeUserSessionRequest, _session_pb2.RevokeUserSessionResponse]
+    """Revokes one session of `user_id`, named by its token or by its id, and publishes
+    auth.session.session.revoked in the same transaction (revoke-session). A session of
+    another user, or none, is no error: `revoked` is then absent. Idempotent.
+    Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
@@ -60,6 +72,18 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """Deletes every session of a user (but the one of `except_token`, when given) and publishes
     one auth.session.session.revoked per session in the same transaction. Idempotent.
     Callers: gateway.
+    """
+    ListUserSessions: _aio.UnaryUnaryMultiCallable[_session_pb2.ListUserSessionsRequest, _session_pb2.ListUserSessionsResponse]  # type: ignore[assignment]
+    """The user's live (unexpired) sessions, oldest first; past 1000, only the newest 1000.
+    Tokens are not stored, so every `token` is empty: a listing shows the caller's own token
+    and, for every other session, its id, which is no bearer secret (list-sessions).
+    Callers: gateway. Errors: INVALID_USER (no user id).
+    """
+    RevokeUserSession: _aio.UnaryUnaryMultiCallable[_session_pb2.RevokeUserSessionRequest, _session_pb2.RevokeUserSessionResponse]  # type: ignore[assignment]
+    """Revokes one session of `user_id`, named by its token or by its id, and publishes
+    auth.session.session.revoked in the same transaction (revoke-session). A session of
+    another user, or none, is no error: `revoked` is then absent. Idempotent.
+    Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
     """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -98,6 +122,30 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         """Deletes every session of a user (but the one of `except_token`, when given) and publishes
         one auth.session.session.revoked per session in the same transaction. Idempotent.
         Callers: gateway.
+        """
+
+    @_abc_1.abstractmethod
+    def ListUserSessions(
+        self,
+        request: _session_pb2.ListUserSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_pb2.ListUserSessionsResponse, _abc.Awaitable[_session_pb2.ListUserSessionsResponse]]:
+        """The user's live (unexpired) sessions, oldest first; past 1000, only the newest 1000.
+        Tokens are not stored, so every `token` is empty: a listing shows the caller's own token
+        and, for every other session, its id, which is no bearer secret (list-sessions).
+        Callers: gateway. Errors: INVALID_USER (no user id).
+        """
+
+    @_abc_1.abstractmethod
+    def RevokeUserSession(
+        self,
+        request: _session_pb2.RevokeUserSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_pb2.RevokeUserSessionResponse, _abc.Awaitable[_session_pb2.RevokeUserSessionResponse]]:
+        """Revokes one session of `user_id`, named by its token or by its id, and publishes
+        auth.session.session.revoked in the same transaction (revoke-session). A session of
+        another user, or none, is no error: `revoked` is then absent. Idempotent.
+        Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
         """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -20,6 +20,8 @@ class IdentityClient:
         email: str,
         password: str,
         image: str | None,
+        username: str | None,
+        display_username: str | None,
         callback_url: str | None,
         actor: envelope_pb2.Actor,
     ) -> identity_pb2.SignUpWithEmailResponse:
@@ -28,6 +30,8 @@ class IdentityClient:
             email=email,
             password=password,
             image=image,
+            username=username,
+            display_username=display_username,
             callback_url=callback_url,
             actor=actor,
         )
@@ -38,13 +42,21 @@ class IdentityClient:
     async def verify_password(
         self,
         *,
-        email: str,
         password: str,
         callback_url: str | None,
         actor: envelope_pb2.Actor,
+        email: str = "",
+        username: str | None = None,
+        phone_number: str | None = None,
     ) -> identity_pb2.User:
+        """The account is named by `email`, unless `username` or `phone_number` is given."""
         request = identity_pb2.VerifyPasswordRequest(
-            email=email, password=password, callback_url=callback_url, actor=actor
+            email=email,
+            username=username,
+            phone_number=phone_number,
+            password=password,
+            callback_url=callback_url,
+            actor=actor,
         )
         response = await self._channel.call(
             self._stub.VerifyPassword, request, timeout_s=_HASHING_TIMEOUT_S
@@ -78,9 +90,11 @@ class IdentityClient:
         await self._channel.call(self._stub.SendVerificationEmail, request)
 
     async def verify_email(
-        self, *, token: str, actor: envelope_pb2.Actor
+        self, *, token: str, session_user_id: str, actor: envelope_pb2.Actor
     ) -> identity_pb2.VerifyEmailResponse:
-        request = identity_pb2.VerifyEmailRequest(token=token, actor=actor)
+        request = identity_pb2.VerifyEmailRequest(
+            token=token, session_user_id=session_user_id, actor=actor
+        )
         return await self._channel.call(self._stub.VerifyEmail, request)
 
     async def request_password_reset(
@@ -140,10 +154,114 @@ class IdentityClient:
         name: str | None,
         image: str | None,
         clear_image: bool,
+        username: str | None,
+        clear_username: bool,
+        display_username: str | None,
+        clear_display_username: bool,
+        clear_phone_number: bool,
         actor: envelope_pb2.Actor,
     ) -> identity_pb2.User:
+        """Each `clear_*` empties its field; a value left None keeps it."""
         request = identity_pb2.UpdateUserRequest(
-            user_id=user_id, name=name, image=image, clear_image=clear_image, actor=actor
+            user_id=user_id,
+            name=name,
+            image=image,
+            clear_image=clear_image,
+            username=username,
+            clear_username=clear_username,
+            display_username=display_username,
+            clear_display_username=clear_display_username,
+            clear_phone_number=clear_phone_number,
+            actor=actor,
         )
         user: identity_pb2.User = (await self._channel.call(self._stub.UpdateUser, request)).user
         return user
+
+    async def change_email(
+        self,
+        *,
+        user_id: str,
+        new_email: str,
+        callback_url: str | None,
+        actor: envelope_pb2.Actor,
+    ) -> None:
+        request = identity_pb2.ChangeEmailRequest(
+            user_id=user_id, new_email=new_email, callback_url=callback_url, actor=actor
+        )
+        await self._channel.call(self._stub.ChangeEmail, request)
+
+    async def delete_user(
+        self,
+        *,
+        user_id: str,
+        password: str | None,
+        token: str | None,
+        session_fresh: bool,
+        callback_url: str | None,
+        actor: envelope_pb2.Actor,
+    ) -> bool:
+        """True when the user is gone; False when a delete-account link was mailed instead."""
+        request = identity_pb2.DeleteUserRequest(
+            user_id=user_id,
+            password=password,
+            token=token,
+            session_fresh=session_fresh,
+            callback_url=callback_url,
+            actor=actor,
+        )
+        response = await self._channel.call(
+            self._stub.DeleteUser, request, timeout_s=_HASHING_TIMEOUT_S
+        )
+        deleted: bool = response.deleted
+        return deleted
+
+    async def is_username_available(self, username: str) -> bool:
+        request = identity_pb2.IsUsernameAvailableRequest(username=username)
+        response = await self._channel.call(self._stub.IsUsernameAvailable, request)
+        available: bool = response.available
+        return available
+
+    async def send_phone_number_code(self, *, phone_number: str, actor: envelope_pb2.Actor) -> None:
+        request = identity_pb2.SendPhoneNumberCodeRequest(phone_number=phone_number, actor=actor)
+        await self._channel.call(self._stub.SendPhoneNumberCode, request)
+
+    async def verify_phone_number(
+        self,
+        *,
+        phone_number: str,
+        code: str,
+        update_phone_number: bool,
+        session_user_id: str,
+        actor: envelope_pb2.Actor,
+    ) -> identity_pb2.User:
+        request = identity_pb2.VerifyPhoneNumberRequest(
+            phone_number=phone_number,
+            code=code,
+            update_phone_number=update_phone_number,
+            session_user_id=session_user_id,
+            actor=actor,
+        )
+        user: identity_pb2.User = (
+            await self._channel.call(self._stub.VerifyPhoneNumber, request)
+        ).user
+        return user
+
+    async def request_phone_password_reset(
+        self, *, phone_number: str, actor: envelope_pb2.Actor
+    ) -> None:
+        request = identity_pb2.RequestPhonePasswordResetRequest(
+            phone_number=phone_number, actor=actor
+        )
+        await self._channel.call(self._stub.RequestPhonePasswordReset, request)
+
+    async def reset_password_by_phone(
+        self, *, phone_number: str, code: str, new_password: str, actor: envelope_pb2.Actor
+    ) -> str:
+        request = identity_pb2.ResetPasswordByPhoneRequest(
+            phone_number=phone_number, code=code, new_password=new_password, actor=actor
+        )
+        response = await self._channel.call(
+            self._stub.ResetPasswordByPhone, request, timeout_s=_HASHING_TIMEOUT_S
+        )
+        user_id: str = response.user_id
+        return user_id

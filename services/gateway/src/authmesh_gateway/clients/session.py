@@ -55,3 +55,18 @@ class SessionClient:
         )
         revoked: int = (await self._channel.call(self._stub.RevokeUserSessions, request)).revoked
         return revoked
+
+    async def list_user_sessions(self, user_id: str) -> list[session_pb2.Session]:
+        request = session_pb2.ListUserSessionsRequest(user_id=user_id)
+        response = await self._channel.call(self._stub.ListUserSessions, request)
+        return list(response.sessions)
+
+    async def revoke_user_session(
+        self, user_id: str, token_or_id: str, *, actor: envelope_pb2.Actor
+    ) -> session_pb2.Session | None:
+        """The revoked session, or None when the user had none by that token or id."""
+        request = session_pb2.RevokeUserSessionRequest(
+            user_id=user_id, token_or_id=token_or_id, reason="revoked", actor=actor
+        )
+        response = await self._channel.call(self._stub.RevokeUserSession, request)
+        return response.revoked if response.HasField("revoked") else None

@@ -6,14 +6,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from authmesh_gateway.context import context_of
+from authmesh_gateway.context import GatewayContext, context_of
 from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import actor_of, check_first_login_csrf, json_response, read_body
 from authmesh_gateway.serialize import user_json
 from authmesh_gateway.sessions.cookies import set_session_cookies
-from authmesh_gateway.sessions.issue import issue_session
+from authmesh_gateway.sessions.issue import IssuedSession, issue_session
 from authmesh_gateway.wire.body import FORM_OR_JSON
 from authmesh_gateway.wire.errors import (
+    FAILED_TO_CREATE_USER,
     INVALID_EMAIL,
     ApiError,
 )
@@ -38,6 +39,17 @@ def _check_sign_up(body: dict[str, Any]) -> None:
         if truthy(body.get(key)):
             # Not the catalogue's message: Better-Auth names the field.
             raise ApiError(400, "FIELD_NOT_ALLOWED", f"{key} is not allowed to be set")
+    if truthy(body.get("phoneNumber")):
+        raise ApiError.from_code(400, "PHONE_NUMBER_CANNOT_BE_SET")
+
+
+def _username(body: dict[str, Any]) -> str | None:
+    """`username` (api.md §9.6), None when absent or null; Better-Auth fails to create a user
+    with a username of another type."""
+    username = body.get("username")
+    if username is not None and not isinstance(username, str):
+        raise FAILED_TO_CREATE_USER.error()
+    return username
 
 
 def _check_sign_in(body: dict[str, Any]) -> None:
@@ -60,6 +72,7 @@ async def sign_up_email(request: Request) -> Response:
     body: dict[str, Any] = validate_body(await read_body(request, ctx, FORM_OR_JSON), SIGN_UP_EMAIL)
     check_first_login_csrf(request, ctx)
     _check_sign_up(body)
+    username = _username(body)
     actor = actor_of(request, ctx)
     try:
         signed_up = await ctx.identity.sign_up_with_email(
@@ -67,6 +80,8 @@ async def sign_up_email(request: Request) -> Response:
             email=body["email"],
             password=body["password"],
             image=body.get("image"),
+            username=username,
+            display_username=body.get("displayUsername"),
             callback_url=body.get("callbackURL"),  # for the verification link
             actor=actor,
         )
@@ -84,7 +99,7 @@ async def sign_up_email(request: Request) -> Response:
     except DomainError as error:
         raise api_error(error) from None
     response = json_response({"token": issued.session.token, "user": user_json(issued.user)})
-    set_session_cookies(response, ctx, issued.session.token, dont_remember)
+    set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
     return response
 
 
@@ -108,7 +123,15 @@ async def sign_in_email(request: Request) -> Response:
         )
     except DomainError as error:
         raise api_error(error) from None
-    callback_url = body.get("callbackURL")
+    return password_sign_in_response(request, ctx, issued, body.get("callbackURL"))
+
+
+def password_sign_in_response(
+    request: Request, ctx: GatewayContext, issued: IssuedSession, callback_url: str | None
+) -> Response:
+    """Better-Auth's answer to a sign-in by email or username and password: `redirect`, the
+    token, `url` only with a callbackURL (which also goes in a Location header), the user; and
+    the session cookies."""
     answer: dict[str, Any] = {"redirect": bool(callback_url), "token": issued.session.token}
     if callback_url:
         answer["url"] = callback_url
@@ -116,5 +139,5 @@ async def sign_in_email(request: Request) -> Response:
     response = json_response(
         answer, headers={"Location": _location(callback_url)} if callback_url else None
     )
-    set_session_cookies(response, ctx, issued.session.token, dont_remember)
+    set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
     return response

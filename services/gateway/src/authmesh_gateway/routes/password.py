@@ -15,6 +15,7 @@ from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import actor_of, json_response, read_body
 from authmesh_gateway.redirects import redirect, with_search_params
 from authmesh_gateway.security.csrf import check_callback_url
+from authmesh_gateway.security.timing import answer_no_sooner_than
 from authmesh_gateway.serialize import user_json
 from authmesh_gateway.sessions.account_changes import revoke_user_sessions
 from authmesh_gateway.sessions.cookies import set_session_cookies
@@ -41,12 +42,16 @@ BASE_PATH = "/api/auth"
 async def request_password_reset(request: Request) -> Response:
     ctx = context_of(request)
     body: dict[str, Any] = validate_body(await read_body(request, ctx), REQUEST_PASSWORD_RESET)
-    try:
-        await ctx.identity.request_password_reset(
-            email=body["email"], redirect_to=body.get("redirectTo"), actor=actor_of(request, ctx)
-        )
-    except DomainError as error:
-        raise api_error(error) from None
+    # The same answer for every address, in no less time (Authmesh only: the peer has no floor).
+    async with answer_no_sooner_than():
+        try:
+            await ctx.identity.request_password_reset(
+                email=body["email"],
+                redirect_to=body.get("redirectTo"),
+                actor=actor_of(request, ctx),
+            )
+        except DomainError as error:
+            raise api_error(error) from None
     return json_response({"status": True, "message": RESET_REQUESTED_MESSAGE})
 
 
@@ -124,7 +129,7 @@ async def change_password(request: Request) -> Response:
     except DomainError as error:
         raise api_error(error) from None
     response = json_response({"token": session.token, "user": user_json(user)})
-    set_session_cookies(response, ctx, session.token, dont_remember)
+    set_session_cookies(response, ctx, request=request, session=session, user=user)
     return response
 
 

@@ -1,8 +1,9 @@
-"""POST /update-user (api.md §9.1): a user's name and image.
+"""POST /update-user (api.md §9.1): a user's name and image, its usernames (§9.6), and
+dropping its phone number (§9.7).
 
 Better-Auth's checks in its order: `email` (EMAIL_CAN_NOT_BE_UPDATED), then the protected
 plugin fields (FIELD_NOT_ALLOWED, DESIGN §4), then the phone number, which only its own
-verification may set. Unknown keys are ignored, as Better-Auth does.
+verification may set (`null` drops it). Unknown keys are ignored, as Better-Auth does.
 """
 
 from typing import Any
@@ -27,6 +28,8 @@ from authmesh_kit.errors import DomainError
 
 router = APIRouter()
 
+_UPDATABLE = ("name", "image", "username", "displayUsername", "phoneNumber")
+
 
 def _check_fields(body: dict[str, Any]) -> None:
     if truthy(body.get("email")):
@@ -36,7 +39,13 @@ def _check_fields(body: dict[str, Any]) -> None:
             # Not the catalogue's message: Better-Auth names the field.
             raise ApiError(400, "FIELD_NOT_ALLOWED", f"{key} is not allowed to be set")
     if body.get("phoneNumber") is not None:
-        raise ApiError.from_code(400, "PHONE_NUMBER_CANNOT_BE_SET")
+        raise ApiError.from_code(400, "PHONE_NUMBER_CANNOT_BE_UPDATED")
+
+
+def _change(body: dict[str, Any], key: str) -> tuple[str | None, bool]:
+    """A nullable field's new value and whether it is cleared: (None, False) keeps it."""
+    value = body.get(key, MISSING)
+    return (value if isinstance(value, str) else None), value is None
 
 
 @router.post("/update-user")
@@ -46,17 +55,24 @@ async def update_user(request: Request) -> Response:
     current = await require_session(request, ctx)
     _check_fields(body)
     validate_body(body, UPDATE_USER_FIELDS)
-    name, image = body.get("name", MISSING), body.get("image", MISSING)
-    if name is MISSING and image is MISSING and "phoneNumber" not in body:
+    if not any(key in body for key in _UPDATABLE):
         raise ApiError(400, None, "No fields to update")  # message only, as Better-Auth
+    image, clear_image = _change(body, "image")
+    username, clear_username = _change(body, "username")
+    display_username, clear_display_username = _change(body, "displayUsername")
     actor = actor_of(request, ctx)
     actor.user_id = current.user.id
     try:
         await ctx.identity.update_user(
             user_id=current.user.id,
-            name=None if name is MISSING else name,
-            image=image if isinstance(image, str) else None,
-            clear_image=image is None,
+            name=body.get("name"),
+            image=image,
+            clear_image=clear_image,
+            username=username,
+            clear_username=clear_username,
+            display_username=display_username,
+            clear_display_username=clear_display_username,
+            clear_phone_number="phoneNumber" in body,  # only null gets this far
             actor=actor,
         )
     except DomainError as error:

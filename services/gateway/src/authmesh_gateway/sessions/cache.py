@@ -21,6 +21,7 @@ class CachedSession:
     user_id: str
     expires_at: float  # epoch seconds
     body: bytes  # the serialized get-session answer, ready to send
+    dont_remember: bool  # how a cookie cache written from `body` is signed and kept
 
 
 class SessionCache:

@@ -2,8 +2,8 @@
 process, delivering only new events. The cache is usable only while they are subscribed.
 
 Session revocations evict one session by its token hash; changes to a user that cached answers
-show (an update, a verified address, a new password) evict every session of that user, so that
-no replica serves a stale user for the cache's lifetime."""
+show (an update, a verified or changed address, a new password, a deletion) evict every session
+of that user, so that no replica serves a stale user for the cache's lifetime."""
 
 import asyncio
 import contextlib
@@ -17,9 +17,11 @@ from prometheus_client import Histogram
 from authmesh.session.v1 import session_pb2
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_kit.events.catalogue import (
+    EMAIL_CHANGED,
     EMAIL_VERIFIED,
     PASSWORD_CHANGED,
     SESSION_REVOKED,
+    USER_DELETED,
     USER_UPDATED,
 )
 from authmesh_kit.events.envelope import Envelope, unpack
@@ -36,7 +38,7 @@ _PROPAGATION = Histogram(
 
 _SUBSCRIBE_RETRY_S = 1.0
 # Identity events after which a user's cached get-session answers are stale.
-USER_CHANGES = (USER_UPDATED, EMAIL_VERIFIED, PASSWORD_CHANGED)
+USER_CHANGES = (USER_UPDATED, EMAIL_VERIFIED, PASSWORD_CHANGED, EMAIL_CHANGED, USER_DELETED)
 
 
 class RevocationListener:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 from authmesh_gateway.wire.dates import utc_string
 from authmesh_gateway.wire.js import (
@@ -103,19 +104,34 @@ def parse_cookie_header(header: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class CookieNames:
-    """Cookie names: `<prefix>.<name>`, with `__Secure-` in front when cookies are Secure."""
+    """Cookie names, `<prefix>.<name>` with `__Secure-` in front when cookies are Secure, and
+    the attributes every Authmesh cookie shares: Secure, and `Domain` when cookies are shared
+    across subdomains (Better-Auth's `crossSubDomainCookies`)."""
 
     prefix: str = DEFAULT_PREFIX
     secure: bool = False
+    domain: str | None = None
 
     @classmethod
-    def for_base_url(cls, prefix: str, base_url: str) -> "CookieNames":
+    def for_base_url(
+        cls, prefix: str, base_url: str, *, cross_subdomain: bool = False, domain: str = ""
+    ) -> "CookieNames":
         """Secure exactly when the base URL is https, as Better-Auth decides for a fixed
-        `baseURL` without `advanced.useSecureCookies`."""
-        return cls(prefix or DEFAULT_PREFIX, base_url.startswith("https://"))
+        `baseURL` without `advanced.useSecureCookies`. Cross-subdomain cookies carry `domain`,
+        or the base URL's host when it is empty."""
+        shared_domain = (domain or urlsplit(base_url).hostname) if cross_subdomain else None
+        return cls(prefix or DEFAULT_PREFIX, base_url.startswith("https://"), shared_domain)
 
     def name(self, cookie: str) -> str:
         return f"{SECURE_PREFIX if self.secure else ''}{self.prefix}.{cookie}"
+
+    def set_line(self, name: str, value: str, max_age: int | None) -> str:
+        """A `Set-Cookie` value for one of these cookies (see `set_cookie_header`)."""
+        return set_cookie_header(name, value, max_age, self.secure, domain=self.domain)
+
+    def delete_line(self, name: str) -> str:
+        """Better-Auth's `expireCookie` for one of these cookies."""
+        return delete_cookie_header(name, self.secure, domain=self.domain)
 
     @property
     def session_token(self) -> str:

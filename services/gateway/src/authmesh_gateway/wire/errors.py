@@ -17,6 +17,14 @@ from authmesh_gateway.wire.js import json_stringify
 
 # Messages Better-Auth writes inline rather than through its catalogue.
 _INLINE_MESSAGES = {"UNAUTHORIZED": "Unauthorized"}
+# Codes of plugins the shared catalogue leaves out: haveIBeenPwned (1.7.25
+# plugins/haveibeenpwned, answered with status 400), whose code Authmesh's bundled blocklist
+# answers.
+_PLUGIN_MESSAGES = {
+    "PASSWORD_COMPROMISED": (
+        "The password you entered has been compromised. Please choose a different password."
+    ),
+}
 
 INVALID_JSON_MESSAGE = "Invalid JSON in request body"
 RATE_LIMITED_MESSAGE = "Too many requests. Please try again later."
@@ -26,7 +34,7 @@ RATE_LIMITED_MESSAGE = "Too many requests. Please try again later."
 def catalogue() -> Mapping[str, str]:
     """code → default message, from the packaged `error_codes.tsv`."""
     text = files("authmesh_gateway.wire").joinpath("error_codes.tsv").read_text(encoding="utf-8")
-    messages: dict[str, str] = dict(_INLINE_MESSAGES)
+    messages: dict[str, str] = _INLINE_MESSAGES | _PLUGIN_MESSAGES
     for line in text.splitlines()[2:]:  # after the comment and the header row
         _group, code, message = line.split("\t")
         if messages.setdefault(code, message) != message:
@@ -110,6 +118,7 @@ class KnownError:
 
 
 UNAUTHORIZED = KnownError(401, "UNAUTHORIZED")
+SESSION_NOT_FRESH = KnownError(403, "SESSION_NOT_FRESH")
 INVALID_EMAIL_OR_PASSWORD = KnownError(401, "INVALID_EMAIL_OR_PASSWORD")
 INVALID_EMAIL = KnownError(400, "INVALID_EMAIL")
 PASSWORD_TOO_SHORT = KnownError(400, "PASSWORD_TOO_SHORT")

@@ -26,6 +26,9 @@ SIGN_UP_EMAIL = BodySchema(
         Field("image", "string", required=False, max_length=MAX_URL),
         Field("callbackURL", "string", required=False, max_length=MAX_URL),
         Field("rememberMe", "boolean", required=False),
+        # The username plugin's field, capped like the name (Better-Auth stores any value as
+        # text); `username` itself is left to the handler, as Better-Auth does (422).
+        Field("displayUsername", "string", required=False, nullable=True, max_length=MAX_NAME),
     ),
     shape="object_and_record",
 )
@@ -97,6 +100,29 @@ CHANGE_PASSWORD = BodySchema(
 
 VERIFY_PASSWORD = BodySchema((Field("password", "string"),))
 
+# better-auth 1.7.25 `api/routes/update-user.ts` (changeEmail, deleteUser, deleteUserCallback).
+CHANGE_EMAIL = BodySchema(
+    (
+        Field("newEmail", "string", email=True, max_length=MAX_EMAIL),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+    )
+)
+
+DELETE_USER = BodySchema(
+    (
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+        Field("password", "string", required=False),
+        Field("token", "string", required=False),
+    )
+)
+
+DELETE_USER_CALLBACK_QUERY = BodySchema(
+    (
+        Field("token", "string"),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+    )
+)
+
 # `z.record(z.string(), z.any())`: any object passes zod; the handler decides.
 UPDATE_USER = BodySchema((), shape="record")
 
@@ -106,6 +132,8 @@ UPDATE_USER_FIELDS = BodySchema(
     (
         Field("name", "string", required=False, max_length=MAX_NAME),
         Field("image", "string", required=False, nullable=True, max_length=MAX_URL),
+        Field("username", "string", required=False, nullable=True),
+        Field("displayUsername", "string", required=False, nullable=True, max_length=MAX_NAME),
     ),
     shape="record",
 )
@@ -120,4 +148,150 @@ NOT_UPDATABLE_USER_FIELDS = (
     "banned",
     "banReason",
     "banExpires",
+)
+
+# --- username plugin (better-auth 1.7.25 `plugins/username/index.ts`). A username's form is
+# identity's rule (USERNAME_TOO_SHORT, …), never zod's.
+
+SIGN_IN_USERNAME = BodySchema(
+    (
+        Field("username", "string"),
+        Field("password", "string"),
+        Field("rememberMe", "boolean", required=False),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+    )
+)
+
+IS_USERNAME_AVAILABLE = BodySchema((Field("username", "string"),))
+
+# --- phoneNumber plugin (`plugins/phone-number/routes.ts`). A number's form is identity's rule
+# (E.164, INVALID_PHONE_NUMBER).
+
+SIGN_IN_PHONE_NUMBER = BodySchema(
+    (
+        Field("phoneNumber", "string"),
+        Field("password", "string"),
+        Field("rememberMe", "boolean", required=False),
+    )
+)
+
+SEND_PHONE_NUMBER_OTP = BodySchema((Field("phoneNumber", "string"),))
+
+# `.and(z.record(z.string(), z.any()))`: extra user fields pass zod (and are ignored).
+VERIFY_PHONE_NUMBER = BodySchema(
+    (
+        Field("phoneNumber", "string"),
+        Field("code", "string"),
+        Field("disableSession", "boolean", required=False),
+        Field("updatePhoneNumber", "boolean", required=False),
+    ),
+    shape="object_and_record",
+)
+
+REQUEST_PHONE_PASSWORD_RESET = BodySchema((Field("phoneNumber", "string"),))
+
+RESET_PHONE_PASSWORD = BodySchema(
+    (
+        Field("otp", "string"),
+        Field("phoneNumber", "string"),
+        Field("newPassword", "string"),
+    )
+)
+
+# --- sessions (better-auth 1.7.25 `api/routes/session.ts`, `update-session.ts`).
+
+REVOKE_SESSION = BodySchema((Field("token", "string"),))
+
+# `z.record(z.string(), z.any())`: the handler decides which fields it takes.
+UPDATE_SESSION = BodySchema((), shape="record")
+
+# Session fields of the organization and admin plugins, declared `input: false`, in Better-Auth's
+# schema order: a truthy value is FIELD_NOT_ALLOWED. Authmesh configures no session field a
+# client may set, so anything else leaves "No fields to update".
+NOT_UPDATABLE_SESSION_FIELDS = ("activeOrganizationId", "activeTeamId", "impersonatedBy")
+
+# --- emailOTP plugin (better-auth 1.7.25 `plugins/email-otp/routes.ts`). Addresses are plain
+# strings to zod: the handlers answer a malformed one with INVALID_EMAIL (or, on sign-in, with
+# INVALID_OTP: no code was ever sent to it). Codes have no length cap here: a wrong one is a
+# counted guess, whatever its length.
+
+OTP_TYPES = ("email-verification", "sign-in", "forget-password", "change-email")
+
+SEND_VERIFICATION_OTP = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("type", "string", choices=OTP_TYPES),
+    )
+)
+
+CHECK_VERIFICATION_OTP = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("type", "string", choices=OTP_TYPES),
+        Field("otp", "string"),
+    )
+)
+
+VERIFY_EMAIL_OTP = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("otp", "string"),
+    )
+)
+
+# `.and(z.record(z.string(), z.any()))`: extra user fields pass zod (and are ignored).
+SIGN_IN_EMAIL_OTP = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("otp", "string"),
+        Field("name", "string", required=False, max_length=MAX_NAME),
+        Field("image", "string", required=False, max_length=MAX_URL),
+    ),
+    shape="object_and_record",
+)
+
+REQUEST_PASSWORD_RESET_EMAIL_OTP = BodySchema((Field("email", "string", max_length=MAX_EMAIL),))
+
+RESET_PASSWORD_EMAIL_OTP = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("otp", "string"),
+        Field("password", "string"),
+    )
+)
+
+REQUEST_EMAIL_CHANGE_EMAIL_OTP = BodySchema(
+    (
+        Field("newEmail", "string", max_length=MAX_EMAIL),
+        Field("otp", "string", required=False),
+    )
+)
+
+CHANGE_EMAIL_EMAIL_OTP = BodySchema(
+    (
+        Field("newEmail", "string", max_length=MAX_EMAIL),
+        Field("otp", "string"),
+    )
+)
+
+# --- magicLink plugin (`plugins/magic-link/index.ts`).
+
+SIGN_IN_MAGIC_LINK = BodySchema(
+    (
+        Field("email", "string", email=True, max_length=MAX_EMAIL),
+        Field("name", "string", required=False, max_length=MAX_NAME),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+        Field("newUserCallbackURL", "string", required=False, max_length=MAX_URL),
+        Field("errorCallbackURL", "string", required=False, max_length=MAX_URL),
+        Field("metadata", "record", required=False),
+    )
+)
+
+MAGIC_LINK_VERIFY_QUERY = BodySchema(
+    (
+        Field("token", "string"),
+        Field("callbackURL", "string", required=False, max_length=MAX_URL),
+        Field("errorCallbackURL", "string", required=False, max_length=MAX_URL),
+        Field("newUserCallbackURL", "string", required=False, max_length=MAX_URL),
+    )
 )

@@ -17,7 +17,7 @@ from authmesh_gateway.wire.body import MISSING, Body, JsonValue, Missing
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_gateway.wire.js import utf16_length
 
-FieldType = Literal["string", "boolean", "number"]
+FieldType = Literal["string", "boolean", "number", "record"]
 # What zod expects of the whole body: `z.object`, `z.record`, or sign-up's
 # `z.object(…).and(z.record(…))`, which reports both when the body is not an object.
 Shape = Literal["object", "record", "object_and_record"]
@@ -41,7 +41,9 @@ class Field:
 
     `email` is `z.email()`; `min_length`/`max_length` are `.min(n)`/`.max(n)` on a string,
     counted in UTF-16 units like JavaScript. A string's format is checked before its length,
-    as in `z.email().max(n)`.
+    as in `z.email().max(n)`. `choices` makes it `z.enum([...])`, whose one message covers a
+    missing value, a wrong type and an unknown string alike. A "record" is
+    `z.record(z.string(), z.any())`: any JSON object.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Field:
     email: bool = False
     min_length: int | None = None
     max_length: int | None = None
+    choices: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +93,18 @@ def _has_type(value: JsonValue, expected: FieldType) -> bool:
         return isinstance(value, str)
     if expected == "boolean":
         return isinstance(value, bool)
+    if expected == "record":
+        return isinstance(value, dict)
     # bool is an int in Python, and zod's number rejects NaN and ±Infinity.
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _field_issues(field: Field, value: JsonValue | Missing) -> list[str]:
+    if field.choices is not None and (field.required or value is not MISSING):
+        if value in field.choices:
+            return []
+        options = "|".join(f'"{choice}"' for choice in field.choices)
+        return [f"Invalid option: expected one of {options}"]
     if value is MISSING:
         if field.required:
             return [f"Invalid input: expected {field.type}, received undefined"]

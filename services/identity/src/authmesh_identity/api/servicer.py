@@ -8,18 +8,22 @@ from authmesh.events.v1 import envelope_pb2
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_identity.api.mappers import user_to_proto
 from authmesh_identity.domain.errors import user_not_found
-from authmesh_identity.domain.model import AccountFlowPolicy
+from authmesh_identity.domain.model import AccountFlowPolicy, ProfileUpdate
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UnitOfWork, UserStore
 from authmesh_identity.domain.use_cases import (
+    change_email,
     change_password,
+    delete_user,
     email_verification,
     password_reset,
+    phone_number,
     update_user,
+    username,
 )
 from authmesh_identity.domain.use_cases.assert_can_sign_in import assert_can_sign_in
 from authmesh_identity.domain.use_cases.sign_up import sign_up_with_email
-from authmesh_identity.domain.use_cases.verify_password import verify_password
+from authmesh_identity.domain.use_cases.verify_password import Login, LoginKind, verify_password
 from authmesh_kit.grpc.server import Registration
 
 GATEWAY = frozenset({"gateway"})
@@ -37,6 +41,13 @@ ALLOWED_CALLERS = {
     "ChangePassword": GATEWAY,
     "CheckPassword": GATEWAY,
     "UpdateUser": GATEWAY,
+    "IsUsernameAvailable": GATEWAY,
+    "SendPhoneNumberCode": GATEWAY,
+    "VerifyPhoneNumber": GATEWAY,
+    "RequestPhonePasswordReset": GATEWAY,
+    "ResetPasswordByPhone": GATEWAY,
+    "ChangeEmail": GATEWAY,
+    "DeleteUser": GATEWAY,
 }
 
 
@@ -46,6 +57,14 @@ def _actor(request: Any) -> envelope_pb2.Actor | None:
 
 def _optional(request: Any, field: str) -> str | None:
     return getattr(request, field) if request.HasField(field) else None
+
+
+def _login(request: identity_pb2.VerifyPasswordRequest) -> Login:
+    if request.HasField("username"):
+        return Login(LoginKind.USERNAME, request.username)
+    if request.HasField("phone_number"):
+        return Login(LoginKind.PHONE_NUMBER, request.phone_number)
+    return Login(LoginKind.EMAIL, request.email)
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
@@ -76,6 +95,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             email=request.email,
             password=request.password,
             image=_optional(request, "image"),
+            username=_optional(request, "username"),
+            display_username=_optional(request, "display_username"),
             callback_url=_optional(request, "callback_url"),
             actor=_actor(request),
         )
@@ -92,7 +113,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._hasher,
             self._policy,
             self._flows,
-            email=request.email,
+            login=_login(request),
             password=request.password,
             callback_url=_optional(request, "callback_url"),
             actor=_actor(request),
@@ -131,11 +152,16 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def VerifyEmail(
         self, request: identity_pb2.VerifyEmailRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.VerifyEmailResponse:
-        user, newly_verified = await email_verification.verify_email(
-            self._uow, token=request.token, actor=_actor(request)
+        verified = await change_email.verify_email_link(
+            self._uow,
+            token=request.token,
+            session_user_id=request.session_user_id,
+            actor=_actor(request),
         )
         return identity_pb2.VerifyEmailResponse(
-            user=user_to_proto(user), newly_verified=newly_verified
+            user=user_to_proto(verified.user),
+            newly_verified=verified.newly_verified,
+            email_changed=verified.email_changed,
         )
 
     async def RequestPasswordReset(
@@ -203,15 +229,103 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def UpdateUser(
         self, request: identity_pb2.UpdateUserRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.UpdateUserResponse:
-        user = await update_user.update_user(
-            self._uow,
-            user_id=request.user_id,
+        update = ProfileUpdate(
             name=_optional(request, "name"),
             image=_optional(request, "image"),
             clear_image=request.clear_image,
-            actor=_actor(request),
+            username=_optional(request, "username"),
+            clear_username=request.clear_username,
+            display_username=_optional(request, "display_username"),
+            clear_display_username=request.clear_display_username,
+            clear_phone_number=request.clear_phone_number,
+        )
+        user = await update_user.update_user(
+            self._uow, user_id=request.user_id, update=update, actor=_actor(request)
         )
         return identity_pb2.UpdateUserResponse(user=user_to_proto(user))
+
+    async def IsUsernameAvailable(
+        self, request: identity_pb2.IsUsernameAvailableRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.IsUsernameAvailableResponse:
+        available = await username.is_username_available(self._store, username=request.username)
+        return identity_pb2.IsUsernameAvailableResponse(available=available)
+
+    async def SendPhoneNumberCode(
+        self, request: identity_pb2.SendPhoneNumberCodeRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.SendPhoneNumberCodeResponse:
+        await phone_number.send_verification_code(
+            self._uow, phone_number=request.phone_number, actor=_actor(request)
+        )
+        return identity_pb2.SendPhoneNumberCodeResponse()
+
+    async def VerifyPhoneNumber(
+        self, request: identity_pb2.VerifyPhoneNumberRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.VerifyPhoneNumberResponse:
+        user = await phone_number.verify_phone_number(
+            self._uow,
+            self._flows,
+            phone_number=request.phone_number,
+            code=request.code,
+            update_phone_number=request.update_phone_number,
+            session_user_id=request.session_user_id,
+            actor=_actor(request),
+        )
+        return identity_pb2.VerifyPhoneNumberResponse(user=user_to_proto(user))
+
+    async def RequestPhonePasswordReset(
+        self,
+        request: identity_pb2.RequestPhonePasswordResetRequest,
+        context: ServicerContext[Any, Any],
+    ) -> identity_pb2.RequestPhonePasswordResetResponse:
+        await phone_number.request_password_reset(
+            self._uow, phone_number=request.phone_number, actor=_actor(request)
+        )
+        return identity_pb2.RequestPhonePasswordResetResponse()
+
+    async def ResetPasswordByPhone(
+        self, request: identity_pb2.ResetPasswordByPhoneRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.ResetPasswordByPhoneResponse:
+        user_id = await phone_number.reset_password(
+            self._uow,
+            self._hasher,
+            self._policy,
+            self._flows,
+            phone_number=request.phone_number,
+            code=request.code,
+            new_password=request.new_password,
+            actor=_actor(request),
+        )
+        return identity_pb2.ResetPasswordByPhoneResponse(user_id=user_id)
+
+    async def ChangeEmail(
+        self, request: identity_pb2.ChangeEmailRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.ChangeEmailResponse:
+        await change_email.request_email_change(
+            self._uow,
+            self._flows,
+            user_id=request.user_id,
+            new_email=request.new_email,
+            callback_url=_optional(request, "callback_url"),
+            actor=_actor(request),
+        )
+        return identity_pb2.ChangeEmailResponse()
+
+    async def DeleteUser(
+        self, request: identity_pb2.DeleteUserRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.DeleteUserResponse:
+        deleted = await delete_user.delete_user(
+            self._uow,
+            self._hasher,
+            self._policy,
+            self._flows,
+            user_id=request.user_id,
+            password=_optional(request, "password"),
+            token=_optional(request, "token"),
+            session_fresh=request.session_fresh,
+            callback_url=_optional(request, "callback_url"),
+            actor=_actor(request),
+        )
+        return identity_pb2.DeleteUserResponse(deleted=deleted)
 
 
 def registration(servicer: IdentityServicer) -> Registration:

@@ -69,10 +69,63 @@ def invalid_password() -> DomainError:
     return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_PASSWORD", DOMAIN, "Invalid password")
 
 
+def email_unchanged() -> DomainError:
+    return DomainError(ErrorKind.INVALID_ARGUMENT, "EMAIL_UNCHANGED", DOMAIN, "Email is the same")
+
+
+def invalid_user() -> DomainError:
+    """A link opened in the session of a user it was not sent to."""
+    return DomainError(ErrorKind.PERMISSION_DENIED, "INVALID_USER", DOMAIN, "Invalid user")
+
+
 def credential_account_not_found() -> DomainError:
     return DomainError(
         ErrorKind.FAILED_PRECONDITION,
         "CREDENTIAL_ACCOUNT_NOT_FOUND",
         DOMAIN,
         "Credential account not found",
+    )
+
+
+def password_compromised() -> DomainError:
+    """On the bundled blocklist; Better-Auth's haveIBeenPwned plugin code and message."""
+    return DomainError(
+        ErrorKind.INVALID_ARGUMENT,
+        "PASSWORD_COMPROMISED",
+        DOMAIN,
+        "The password you entered has been compromised. Please choose a different password.",
+    )
+
+
+def password_too_weak() -> DomainError:
+    """The stricter policy's composition rule (AUTHMESH_PASSWORD_POLICY=strict)."""
+    return DomainError(
+        ErrorKind.INVALID_ARGUMENT,
+        "PASSWORD_TOO_WEAK",
+        DOMAIN,
+        "Password must contain an upper-case letter, a lower-case letter, a digit and a symbol",
+    )
+
+
+def account_temporarily_locked(retry_after_s: int) -> DomainError:
+    """Too many consecutive wrong passwords: refused unchecked until the lock ends. Better-Auth's
+    code and message for its two-factor lockout; the gateway sends `X-Retry-After`."""
+    return DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
+        "ACCOUNT_TEMPORARILY_LOCKED",
+        DOMAIN,
+        "Too many failed verification attempts. Your account is temporarily locked. "
+        "Please try again later.",
+        {"retry_after_s": str(retry_after_s)},
+    )
+
+
+def password_attempts_exhausted() -> DomainError:
+    """The NIST limit of consecutive failures reached: the password works again only after a
+    reset (NIST SP 800-63B §3.2.2: the authenticator is disabled until re-bound)."""
+    return DomainError(
+        ErrorKind.RESOURCE_EXHAUSTED,
+        "TOO_MANY_ATTEMPTS_RESET_PASSWORD",
+        DOMAIN,
+        "Too many failed attempts. Please reset your password.",
     )

@@ -4,15 +4,25 @@ from datetime import datetime
 
 from google.protobuf import timestamp_pb2
 
-from authmesh.identity.v1 import identity_pb2
+from authmesh.identity.v1 import identity_pb2, passwordless_pb2
 from authmesh_kit.events.catalogue import (
+    EMAIL_CHANGE_REQUESTED,
+    EMAIL_CHANGED,
+    EMAIL_CODE_FAILED,
+    EMAIL_CODE_REQUESTED,
     EMAIL_VERIFICATION_REQUESTED,
     EMAIL_VERIFIED,
+    MAGIC_LINK_REQUESTED,
     PASSWORD_CHANGED,
     PASSWORD_RESET_COMPLETED,
     PASSWORD_RESET_REQUESTED,
+    PHONE_CODE_FAILED,
+    PHONE_CODE_REQUESTED,
+    PHONE_NUMBER_VERIFIED,
     SIGN_IN_FAILED,
     USER_CREATED,
+    USER_DELETED,
+    USER_DELETION_REQUESTED,
     USER_UPDATED,
 )
 from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
@@ -77,3 +87,61 @@ def password_changed(
 def user_updated(user_id: str, fields: list[str], actor: Actor | None) -> Envelope:
     payload = identity_pb2.UserUpdated(user_id=user_id, fields=fields)
     return build_envelope(USER_UPDATED, payload, actor=actor, user_id=user_id)
+
+
+def email_change_requested(user_id: str, expires_at: datetime, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.EmailChangeRequested(user_id=user_id, expires_at=_stamp(expires_at))
+    return build_envelope(EMAIL_CHANGE_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def email_changed(user_id: str, invalidated: int, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.EmailChanged(user_id=user_id, invalidated_tokens=invalidated)
+    return build_envelope(EMAIL_CHANGED, payload, actor=actor, user_id=user_id)
+
+
+def user_deletion_requested(user_id: str, expires_at: datetime, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.UserDeletionRequested(user_id=user_id, expires_at=_stamp(expires_at))
+    return build_envelope(USER_DELETION_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def user_deleted(user_id: str, method: str, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.UserDeleted(user_id=user_id, method=method)
+    return build_envelope(USER_DELETED, payload, actor=actor, user_id=user_id)
+
+
+def phone_code_requested(
+    user_id: str, purpose: str, expires_at: datetime, actor: Actor | None
+) -> Envelope:
+    payload = identity_pb2.PhoneCodeRequested(
+        user_id=user_id, purpose=purpose, expires_at=_stamp(expires_at)
+    )
+    return build_envelope(PHONE_CODE_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def phone_code_failed(purpose: str, reason: str, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.PhoneCodeFailed(purpose=purpose, reason=reason)
+    return build_envelope(PHONE_CODE_FAILED, payload, actor=actor)
+
+
+def phone_number_verified(user_id: str, method: str, actor: Actor | None) -> Envelope:
+    payload = identity_pb2.PhoneNumberVerified(user_id=user_id, method=method)
+    return build_envelope(PHONE_NUMBER_VERIFIED, payload, actor=actor, user_id=user_id)
+
+
+def email_code_requested(
+    user_id: str, otp_type: str, expires_at: datetime, actor: Actor | None
+) -> Envelope:
+    payload = passwordless_pb2.EmailCodeRequested(
+        user_id=user_id, otp_type=otp_type, expires_at=_stamp(expires_at)
+    )
+    return build_envelope(EMAIL_CODE_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def email_code_failed(user_id: str, otp_type: str, reason: str, actor: Actor | None) -> Envelope:
+    payload = passwordless_pb2.EmailCodeFailed(user_id=user_id, otp_type=otp_type, reason=reason)
+    return build_envelope(EMAIL_CODE_FAILED, payload, actor=actor, user_id=user_id)
+
+
+def magic_link_requested(user_id: str, expires_at: datetime, actor: Actor | None) -> Envelope:
+    payload = passwordless_pb2.MagicLinkRequested(user_id=user_id, expires_at=_stamp(expires_at))
+    return build_envelope(MAGIC_LINK_REQUESTED, payload, actor=actor, user_id=user_id)

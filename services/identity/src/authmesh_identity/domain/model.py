@@ -1,7 +1,9 @@
 """The identity domain's objects."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from authmesh_identity.domain.one_time_codes import CodePolicy
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,35 @@ class NewUser:
     image: str | None
     role: str = "user"
     email_verified: bool = False
+    username: str | None = None  # normalized (domain/usernames.py)
+    display_username: str | None = None
+    phone_number: str | None = None  # only ever set verified (domain/phone_numbers.py)
+    phone_number_verified: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """What update-user changes: a field left None is kept, a `clear_*` flag empties it."""
+
+    name: str | None = None
+    image: str | None = None
+    clear_image: bool = False
+    username: str | None = None  # as typed; update_user lower-cases it
+    clear_username: bool = False
+    display_username: str | None = None
+    clear_display_username: bool = False
+    clear_phone_number: bool = False  # also unverifies it; a number is only set by verifying
+
+    def changed_fields(self) -> list[str]:
+        """The user fields it touches, for the user.updated event (names, never values)."""
+        changes = (
+            ("name", self.name is not None),
+            ("image", self.image is not None or self.clear_image),
+            ("username", self.username is not None or self.clear_username),
+            ("display_username", self.display_username is not None or self.clear_display_username),
+            ("phone_number", self.clear_phone_number),
+        )
+        return [field for field, changed in changes if changed]
 
 
 @dataclass(frozen=True)
@@ -50,19 +81,21 @@ class OneTimeToken:
 
     token_hash: bytes
     purpose: str
-    user_id: str
+    user_id: str | None  # None only for a link that may create its user (a magic link)
     email: str
     expires_at: datetime
+    new_user_name: str | None = None  # the name a link that creates its user gives it
 
 
 @dataclass(frozen=True)
 class TokenState:
     """What a lookup (without consuming) finds of a token."""
 
-    user_id: str
+    user_id: str | None
     email: str
     expires_at: datetime
     consumed: bool
+    new_user_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,3 +108,18 @@ class AccountFlowPolicy:
     require_email_verification: bool = False
     send_verification_on_sign_up: bool = True
     send_verification_on_sign_in: bool = True
+    # A verified phone number no user has creates one (Better-Auth's signUpOnVerification),
+    # whose address is the placeholder `<digits>@<phone_sign_up_email_domain>`.
+    phone_sign_up_on_verification: bool = True
+    phone_sign_up_email_domain: str = "phone.invalid"
+
+
+@dataclass(frozen=True)
+class PasswordlessPolicy:
+    """The operator's choices for sign-in by proof of an email address (Better-Auth's emailOTP
+    and magicLink plugins; settings.py)."""
+
+    email_otp: CodePolicy = field(default_factory=CodePolicy)
+    email_otp_sign_up: bool = True  # an unknown address signs up (emailOTP's !disableSignUp)
+    magic_link_expires_in: timedelta = timedelta(minutes=5)
+    magic_link_sign_up: bool = True  # magicLink's !disableSignUp

@@ -1,4 +1,4 @@
-"""One-time secrets sent as links (email verification, password reset): pure rules.
+"""One-time secrets sent as links (email verification, password reset, magic links): pure rules.
 
 A token is 32 characters from [A-Za-z0-9] (about 190 bits from `secrets`), opaque and single-use;
 it exists only in the message to the user. Identity stores the SHA-256 of the purpose and the
@@ -20,6 +20,9 @@ _WELL_FORMED = re.compile(rf"[A-Za-z0-9]{{{TOKEN_LENGTH}}}")
 class TokenPurpose(StrEnum):
     EMAIL_VERIFICATION = "email-verification"
     PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose, not a password
+    EMAIL_CHANGE = "email-change"  # its row records the new address, where it was sent
+    DELETE_ACCOUNT = "delete-account"
+    MAGIC_LINK = "magic-link"  # may have no user yet: it signs up a new address
 
 
 def new_token() -> str:

@@ -1,4 +1,10 @@
-"""argon2id password hashing, off the event loop (hashing takes ~15 ms of CPU).
+"""Password policy and argon2id password hashing, off the event loop (hashing takes ~15 ms of
+CPU).
+
+The policy is NIST SP 800-63B's by default: length bounds (Better-Auth's 8..128 UTF-16 units
+unless configured) and the bundled blocklist (domain/password_blocklist.py), no composition
+rules. The stricter option some operators must follow adds them: 12+ characters with an
+upper-case letter, a lower-case letter, a digit and a symbol.
 
 Unknown users are checked against a dummy hash so that the answer takes the same time whether or
 not the email exists (OWASP ASVS V6, user enumeration).
@@ -6,11 +12,22 @@ not the email exists (OWASP ASVS V6, user enumeration).
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from authmesh_identity.domain.errors import password_too_long, password_too_short
+from authmesh_identity.domain.errors import (
+    password_compromised,
+    password_too_long,
+    password_too_short,
+    password_too_weak,
+)
+from authmesh_identity.domain.password_blocklist import is_blocklisted
+
+STRICT_MIN_LENGTH = 12
+NIST_MAX_CONSECUTIVE_FAILURES = 100
 
 
 def utf16_length(text: str) -> int:
@@ -18,15 +35,56 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def has_every_character_class(password: str) -> bool:
+    """Upper-case, lower-case, digit and symbol (any other visible character), in any script."""
+    return (
+        any(char.isupper() for char in password)
+        and any(char.islower() for char in password)
+        and any(char.isdigit() for char in password)
+        and any(not char.isalnum() and not char.isspace() for char in password)
+    )
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Per-account throttling of password checks (domain/password_throttle.py)."""
+
+    lock_after: int = 10
+    lock_for: timedelta = timedelta(minutes=15)
+    disable_after: int = NIST_MAX_CONSECUTIVE_FAILURES
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.lock_after <= self.disable_after <= NIST_MAX_CONSECUTIVE_FAILURES:
+            raise ValueError("need 1 <= lock_after <= disable_after <= 100")
+
+
+@dataclass(frozen=True)
+class AttemptCount:
+    """An account key's state after an attempt was counted, or refused uncounted."""
+
+    allowed: bool
+    failures: int
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
 class PasswordPolicy:
-    def __init__(self, min_length: int, max_length: int) -> None:
-        self.min_length = min_length
-        self.max_length = max_length
+    min_length: int
+    max_length: int
+    blocklist: frozenset[str] = frozenset()
+    require_character_classes: bool = False
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
     def check(self, password: str) -> None:
+        """Every new password: sign-up, reset, change, and any other way one is set. Better-Auth's
+        length errors first; then the composition rule when it is on; then the blocklist."""
         if utf16_length(password) < self.min_length:
             raise password_too_short()
         self.check_max(password)
+        if self.require_character_classes and not has_every_character_class(password):
+            raise password_too_weak()
+        if is_blocklisted(self.blocklist, password):
+            raise password_compromised()
 
     def check_max(self, password: str) -> None:
         """Sign-in checks only this, before any lookup: no hashing of oversized input."""

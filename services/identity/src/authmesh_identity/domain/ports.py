@@ -4,8 +4,16 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User, UserWithPassword
+from authmesh_identity.domain.model import (
+    NewUser,
+    OneTimeToken,
+    ProfileUpdate,
+    TokenState,
+    User,
+    UserWithPassword,
+)
 from authmesh_identity.domain.one_time_codes import CodeCheck, CodePolicy
+from authmesh_identity.domain.passwords import AttemptCount, ThrottlePolicy
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
 
@@ -18,6 +26,14 @@ class UserStore(Protocol):
         ...
 
     async def find_with_password(self, email: str) -> UserWithPassword | None: ...
+
+    async def find_with_password_by_username(self, username: str) -> UserWithPassword | None: ...
+
+    async def find_with_password_by_phone_number(
+        self, phone_number: str
+    ) -> UserWithPassword | None: ...
+
+    async def username_exists(self, username: str) -> bool: ...
 
     async def get(self, user_id: str) -> User | None: ...
 
@@ -36,7 +52,18 @@ class AccountTransaction(Protocol):
     the transaction rolls all of it back."""
 
     async def create_user_with_password(self, new_user: NewUser, password_hash: str) -> User:
-        """EMAIL_TAKEN when the address exists."""
+        """EMAIL_TAKEN when the address exists (USERNAME_IS_ALREADY_TAKEN for the username)."""
+        ...
+
+    async def create_user(self, new_user: NewUser) -> User:
+        """A user with no credential account (signed up by a verified phone number);
+        EMAIL_TAKEN, USERNAME_IS_ALREADY_TAKEN or PHONE_NUMBER_EXIST when taken."""
+        ...
+
+    async def user_by_phone_number(self, phone_number: str) -> User | None: ...
+
+    async def set_phone_number_verified(self, user_id: str, phone_number: str) -> User | None:
+        """Gives the user this number, verified; PHONE_NUMBER_EXIST when another user has it."""
         ...
 
     async def get_user(self, user_id: str) -> User | None: ...
@@ -62,6 +89,27 @@ class AccountTransaction(Protocol):
         """Marks every live token of the user and purpose used; how many there were."""
         ...
 
+    async def invalidate_secrets(self, user_id: str, email: str) -> int:
+        """Marks used every live link token of the user, whatever its purpose, and every live
+        code sent to `email`; how many there were."""
+        ...
+
+    async def claim_unverified_user(self, user_id: str) -> User | None:
+        """Marks an unverified user's address verified and deletes every credential account it
+        has: access set up before anyone proved control of the address, which the prover must
+        not inherit (Better-Auth's revokeUnprovenAccountAccess). None when the user is verified
+        already (a concurrent proof won) or gone."""
+        ...
+
+    async def change_email(self, user_id: str, email: str) -> User | None:
+        """Sets the address, verified; EMAIL_TAKEN when another user has it."""
+        ...
+
+    async def delete_user(self, user_id: str) -> bool:
+        """The user and everything identity keeps of it (accounts, tokens, codes); False when
+        it was already gone."""
+        ...
+
     async def put_code(
         self,
         purpose: str,
@@ -85,16 +133,29 @@ class AccountTransaction(Protocol):
     async def set_email_verified(self, user_id: str) -> User | None: ...
 
     async def set_password_hash(self, user_id: str, new_hash: str) -> None:
-        """Sets the credential account's hash, creating the account when there is none."""
+        """Sets the credential account's hash, creating the account when there is none. The
+        new password starts a new count of failed attempts (a reset re-binds the password
+        the throttle may have disabled, NIST SP 800-63B §3.2.2)."""
         ...
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Only while the hash is still `old_hash`: False when a concurrent change won."""
         ...
 
-    async def update_profile(
-        self, user_id: str, *, name: str | None, image: str | None, clear_image: bool
-    ) -> User | None: ...
+    async def update_profile(self, user_id: str, update: ProfileUpdate) -> User | None:
+        """USERNAME_IS_ALREADY_TAKEN when another user has the new username."""
+        ...
+
+    async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
+        """Counts one more consecutive failure for the account key, before its password is
+        checked, unless the key is locked or disabled (then nothing is counted and `allowed` is
+        False). One atomic upsert: 50 concurrent attempts count as 50, and none passes a lock
+        another one started."""
+        ...
+
+    async def clear_password_attempts(self, key: bytes) -> None:
+        """After a right password or a password reset."""
+        ...
 
     async def add_events(self, *events: Envelope) -> None: ...
 

@@ -1,14 +1,18 @@
 """Postgres implementation of the identity ports."""
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_identity.domain.errors import email_taken
 from authmesh_identity.domain.model import NewUser, User, UserWithPassword
+from authmesh_identity.domain.phone_numbers import phone_number_exists
+from authmesh_identity.domain.usernames import username_taken
 from authmesh_identity.store.tables import accounts, users
+from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.outbox import Outbox
 from authmesh_kit.ids import new_id
@@ -16,15 +20,21 @@ from authmesh_kit.ids import new_id
 CREDENTIAL_PROVIDER = "credential"
 
 
+_UNIQUE_USER_FIELDS: dict[str, Callable[[], DomainError]] = {
+    "users_email_key": email_taken,
+    "users_username_key": username_taken,
+    "users_phone_number_key": phone_number_exists,
+}
+
+
 def user_from_row(row: Any) -> User:
     return User(**{column.name: row._mapping[column.name] for column in users.columns})
 
 
-async def insert_user_with_password(
-    conn: AsyncConnection, new_user: NewUser, password_hash: str
-) -> User:
-    """The user and its credential account; EMAIL_TAKEN when the address exists. Inside a
-    savepoint, so that the caller's transaction survives the unique violation."""
+async def insert_user(conn: AsyncConnection, new_user: NewUser) -> User:
+    """The user alone; EMAIL_TAKEN, USERNAME_IS_ALREADY_TAKEN or PHONE_NUMBER_EXIST when one of
+    its unique fields is taken. Inside a savepoint, so that the caller's transaction survives
+    the unique violation."""
     try:
         async with conn.begin_nested():
             row = (
@@ -37,14 +47,36 @@ async def insert_user_with_password(
                         image=new_user.image,
                         role=new_user.role,
                         email_verified=new_user.email_verified,
+                        username=new_user.username,
+                        display_username=new_user.display_username,
+                        phone_number=new_user.phone_number,
+                        phone_number_verified=new_user.phone_number_verified,
                     )
                     .returning(*users.columns)
                 )
             ).one()
     except IntegrityError as exc:
-        if "users_email_key" in str(exc.orig):
-            raise email_taken() from None
-        raise
+        taken = taken_field_error(exc)
+        if taken is None:
+            raise
+        raise taken from None
+    return user_from_row(row)
+
+
+def taken_field_error(exc: IntegrityError) -> DomainError | None:
+    """The domain error of a unique user field another user has; None for other failures."""
+    detail = str(exc.orig)
+    for constraint, error in _UNIQUE_USER_FIELDS.items():
+        if constraint in detail:
+            return error()
+    return None
+
+
+async def insert_user_with_password(
+    conn: AsyncConnection, new_user: NewUser, password_hash: str
+) -> User:
+    """The user and its credential account (see `insert_user`)."""
+    user = await insert_user(conn, new_user)
     await conn.execute(
         accounts.insert().values(
             id=new_id(),
@@ -54,7 +86,7 @@ async def insert_user_with_password(
             password=password_hash,
         )
     )
-    return user_from_row(row)
+    return user
 
 
 class PostgresUserStore:
@@ -71,6 +103,17 @@ class PostgresUserStore:
         return user
 
     async def find_with_password(self, email: str) -> UserWithPassword | None:
+        return await self._find_with_password(users.c.email == email)
+
+    async def find_with_password_by_username(self, username: str) -> UserWithPassword | None:
+        return await self._find_with_password(users.c.username == username)
+
+    async def find_with_password_by_phone_number(
+        self, phone_number: str
+    ) -> UserWithPassword | None:
+        return await self._find_with_password(users.c.phone_number == phone_number)
+
+    async def _find_with_password(self, condition: ColumnElement[bool]) -> UserWithPassword | None:
         query = (
             select(*users.columns, accounts.c.password)
             .join(
@@ -79,13 +122,17 @@ class PostgresUserStore:
                     accounts.c.user_id == users.c.id, accounts.c.provider_id == CREDENTIAL_PROVIDER
                 ),
             )
-            .where(users.c.email == email)
+            .where(condition)
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
         if row is None or row.password is None:
             return None
         return UserWithPassword(user=user_from_row(row), password_hash=row.password)
+
+    async def username_exists(self, username: str) -> bool:
+        async with self._engine.connect() as conn:
+            return bool(await conn.scalar(select(exists().where(users.c.username == username))))
 
     async def get(self, user_id: str) -> User | None:
         async with self._engine.connect() as conn:

@@ -72,6 +72,7 @@ one_time_tokens = Table(
     # Empty only for a link that may create its user (a magic link to a new address).
     Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE")),
     Column("email", Text, nullable=False),  # the address it was sent to
+    Column("new_user_name", Text),  # the name a link that creates its user gives it
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("consumed_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -103,6 +104,24 @@ one_time_codes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("purpose", "identifier", name="one_time_codes_pkey"),
     Index("one_time_codes_expires_at", "expires_at"),  # the purge of dead codes
+)
+
+# The purge of used link tokens (the expired ones go by `one_time_tokens_expires_at`).
+Index(
+    "one_time_tokens_consumed_at",
+    one_time_tokens.c.consumed_at,
+    postgresql_where=text("consumed_at IS NOT NULL"),
+)
+
+# Consecutive failed password checks per account key (domain/password_throttle.py): the
+# SHA-256 of the account's id, or of the login name typed when it names no account.
+password_attempts = Table(
+    "password_attempts",
+    metadata,
+    Column("account_key", LargeBinary, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 _kit = kit_tables(metadata)

@@ -14,13 +14,24 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from authmesh_identity.domain.model import NewUser, OneTimeToken, TokenState, User
-from authmesh_identity.domain.one_time_codes import CodeCheck, CodeOutcome, CodePolicy
+from authmesh_identity.domain.model import NewUser, OneTimeToken, ProfileUpdate, TokenState, User
+from authmesh_identity.domain.one_time_codes import (
+    CodeCheck,
+    CodeOutcome,
+    CodePolicy,
+    CodePurpose,
+)
+from authmesh_identity.domain.password_throttle import account_attempts_key
+from authmesh_identity.domain.passwords import AttemptCount, ThrottlePolicy
+from authmesh_identity.store.password_attempts import clear_attempts, count_attempt
 from authmesh_identity.store.repository import (
     CREDENTIAL_PROVIDER,
+    insert_user,
     insert_user_with_password,
+    taken_field_error,
     user_from_row,
 )
 from authmesh_identity.store.tables import accounts, one_time_codes, one_time_tokens, users
@@ -39,6 +50,7 @@ def _state(row: Any, consumed: bool | None = None) -> TokenState:
         email=row.email,
         expires_at=row.expires_at,
         consumed=row.consumed_at is not None if consumed is None else consumed,
+        new_user_name=row.new_user_name,
     )
 
 
@@ -50,12 +62,20 @@ class PostgresAccountTransaction:
     async def create_user_with_password(self, new_user: NewUser, password_hash: str) -> User:
         return await insert_user_with_password(self._conn, new_user, password_hash)
 
+    async def create_user(self, new_user: NewUser) -> User:
+        return await insert_user(self._conn, new_user)
+
     async def get_user(self, user_id: str) -> User | None:
         row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
         return user_from_row(row) if row else None
 
     async def user_by_email(self, email: str) -> User | None:
         row = (await self._conn.execute(select(users).where(users.c.email == email))).first()
+        return user_from_row(row) if row else None
+
+    async def user_by_phone_number(self, phone_number: str) -> User | None:
+        query = select(users).where(users.c.phone_number == phone_number)
+        row = (await self._conn.execute(query)).first()
         return user_from_row(row) if row else None
 
     async def credential_hash(self, user_id: str) -> str | None:
@@ -74,6 +94,7 @@ class PostgresAccountTransaction:
                 user_id=token.user_id,
                 email=token.email,
                 expires_at=token.expires_at,
+                new_user_name=token.new_user_name,
             )
         )
 
@@ -88,7 +109,12 @@ class PostgresAccountTransaction:
                     _tokens.c.expires_at > func.now(),
                 )
                 .values(consumed_at=func.now())
-                .returning(_tokens.c.user_id, _tokens.c.email, _tokens.c.expires_at)
+                .returning(
+                    _tokens.c.user_id,
+                    _tokens.c.email,
+                    _tokens.c.expires_at,
+                    _tokens.c.new_user_name,
+                )
             )
         ).first()
         return _state(row, consumed=True) if row else None
@@ -101,6 +127,7 @@ class PostgresAccountTransaction:
                     _tokens.c.email,
                     _tokens.c.expires_at,
                     _tokens.c.consumed_at,
+                    _tokens.c.new_user_name,
                 ).where(_tokens.c.token_hash == token_hash, _tokens.c.purpose == purpose)
             )
         ).first()
@@ -118,6 +145,51 @@ class PostgresAccountTransaction:
             .values(consumed_at=func.now())
         )
         return int(result.rowcount)
+
+    async def invalidate_secrets(self, user_id: str, email: str) -> int:
+        tokens = await self._conn.execute(
+            _tokens.update()
+            .where(
+                _tokens.c.user_id == user_id,
+                _tokens.c.consumed_at.is_(None),
+                _tokens.c.expires_at > func.now(),
+            )
+            .values(consumed_at=func.now())
+        )
+        # Every purpose, so that the primary key (purpose, identifier) finds them.
+        codes = await self._conn.execute(
+            _codes.update()
+            .where(
+                _codes.c.purpose.in_([purpose.value for purpose in CodePurpose]),
+                _codes.c.identifier == email,
+                _codes.c.consumed_at.is_(None),
+                _codes.c.expires_at > func.now(),
+            )
+            .values(consumed_at=func.now())
+        )
+        return int(tokens.rowcount) + int(codes.rowcount)
+
+    async def claim_unverified_user(self, user_id: str) -> User | None:
+        # The conditional UPDATE decides: of concurrent proofs, one strips the accounts.
+        row = (
+            await self._conn.execute(
+                users.update()
+                .where(users.c.id == user_id, users.c.email_verified.is_(False))
+                .values(email_verified=True, updated_at=func.now())
+                .returning(*users.columns)
+            )
+        ).first()
+        if row is None:
+            return None
+        await self._conn.execute(accounts.delete().where(accounts.c.user_id == user_id))
+        return user_from_row(row)
+
+    async def change_email(self, user_id: str, email: str) -> User | None:
+        return await self._update_user(user_id, {"email": email, "email_verified": True})
+
+    async def delete_user(self, user_id: str) -> bool:
+        result = await self._conn.execute(users.delete().where(users.c.id == user_id))
+        return bool(result.rowcount == 1)
 
     async def put_code(
         self,
@@ -237,6 +309,7 @@ class PostgresAccountTransaction:
                     password=new_hash,
                 )
             )
+        await clear_attempts(self._conn, account_attempts_key(user_id=user_id))
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         result = await self._conn.execute(
@@ -250,23 +323,49 @@ class PostgresAccountTransaction:
         )
         return bool(result.rowcount == 1)
 
-    async def update_profile(
-        self, user_id: str, *, name: str | None, image: str | None, clear_image: bool
-    ) -> User | None:
-        values: dict[str, Any] = {"updated_at": func.now()}
-        if name is not None:
-            values["name"] = name
-        if image is not None or clear_image:
-            values["image"] = image
-        row = (
-            await self._conn.execute(
-                users.update()
-                .where(users.c.id == user_id)
-                .values(**values)
-                .returning(*users.columns)
-            )
-        ).first()
+    async def update_profile(self, user_id: str, update: ProfileUpdate) -> User | None:
+        values: dict[str, Any] = {}
+        if update.name is not None:
+            values["name"] = update.name
+        if update.image is not None or update.clear_image:
+            values["image"] = update.image
+        if update.username is not None or update.clear_username:
+            values["username"] = update.username
+        if update.display_username is not None or update.clear_display_username:
+            values["display_username"] = update.display_username
+        if update.clear_phone_number:
+            values |= {"phone_number": None, "phone_number_verified": False}
+        return await self._update_user(user_id, values)
+
+    async def set_phone_number_verified(self, user_id: str, phone_number: str) -> User | None:
+        values = {"phone_number": phone_number, "phone_number_verified": True}
+        return await self._update_user(user_id, values)
+
+    async def _update_user(self, user_id: str, values: dict[str, Any]) -> User | None:
+        """In a savepoint, so that a unique field another user has is its domain error and
+        the flow's transaction survives it."""
+        try:
+            async with self._conn.begin_nested():
+                row = (
+                    await self._conn.execute(
+                        users.update()
+                        .where(users.c.id == user_id)
+                        .values(**values, updated_at=func.now())
+                        .returning(*users.columns)
+                    )
+                ).first()
+        except IntegrityError as exc:
+            taken = taken_field_error(exc)
+            if taken is None:
+                raise
+            raise taken from None
         return user_from_row(row) if row else None
+
+    async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
+        return await count_attempt(self._conn, key, throttle)
+
+    async def clear_password_attempts(self, key: bytes) -> None:
+        await clear_attempts(self._conn, key)
 
     async def add_events(self, *events: Envelope) -> None:
         await self._outbox.add(self._conn, *events)

@@ -12,7 +12,9 @@ from authmesh_session.domain.model import TOKEN_LENGTH, SessionLifetimes
 from authmesh_session.domain.ports import SessionStore
 from authmesh_session.domain.use_cases.create_session import create_session
 from authmesh_session.domain.use_cases.get_session import get_session
+from authmesh_session.domain.use_cases.list_user_sessions import list_user_sessions
 from authmesh_session.domain.use_cases.revoke_session import revoke_session
+from authmesh_session.domain.use_cases.revoke_user_session import revoke_user_session
 from authmesh_session.domain.use_cases.revoke_user_sessions import revoke_user_sessions
 
 GATEWAY = frozenset({"gateway"})
@@ -22,6 +24,8 @@ ALLOWED_CALLERS = {
     "GetSession": GATEWAY,
     "RevokeSession": GATEWAY,
     "RevokeUserSessions": GATEWAY,
+    "ListUserSessions": GATEWAY,
+    "RevokeUserSession": GATEWAY,
 }
 
 _MAX_TOKEN_LENGTH = 4 * TOKEN_LENGTH  # imported tokens may differ in length, never this much
@@ -91,6 +95,32 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             actor=request.actor if request.HasField("actor") else None,
         )
         return session_pb2.RevokeUserSessionsResponse(revoked=revoked)
+
+    async def ListUserSessions(
+        self, request: session_pb2.ListUserSessionsRequest, context: ServicerContext[Any, Any]
+    ) -> session_pb2.ListUserSessionsResponse:
+        if not request.user_id:
+            raise invalid_user()
+        sessions = await list_user_sessions(self._store, user_id=request.user_id)
+        return session_pb2.ListUserSessionsResponse(
+            sessions=[session_to_proto(session, token="") for session in sessions]
+        )
+
+    async def RevokeUserSession(
+        self, request: session_pb2.RevokeUserSessionRequest, context: ServicerContext[Any, Any]
+    ) -> session_pb2.RevokeUserSessionResponse:
+        if not request.user_id:
+            raise invalid_user()
+        revoked = await revoke_user_session(
+            self._store,
+            user_id=request.user_id,
+            token_or_id=_checked_token(request.token_or_id),
+            reason=request.reason or "revoked",
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        if revoked is None:
+            return session_pb2.RevokeUserSessionResponse()
+        return session_pb2.RevokeUserSessionResponse(revoked=session_to_proto(revoked, token=""))
 
 
 def registration(servicer: SessionServicer) -> Registration:

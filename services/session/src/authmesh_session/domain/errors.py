@@ -15,3 +15,12 @@ def invalid_token() -> DomainError:
 
 def invalid_user() -> DomainError:
     return DomainError(ErrorKind.INVALID_ARGUMENT, "INVALID_USER", DOMAIN, "A user id is required")
+
+
+def invalid_claims() -> DomainError:
+    return DomainError(
+        ErrorKind.INVALID_ARGUMENT,
+        "INVALID_CLAIMS",
+        DOMAIN,
+        "The claims must be a JSON object whose id is the session's user",
+    )

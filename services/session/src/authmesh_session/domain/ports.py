@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authmesh_kit.events.envelope import Envelope
 from authmesh_session.domain.model import Session
+from authmesh_session.domain.signing_keys import SigningKey
 
 
 class SessionStore(Protocol):
@@ -28,6 +29,23 @@ class SessionStore(Protocol):
 
     async def delete_expired(self, hashed_token: bytes) -> None: ...
 
+    async def list_for_user(self, user_id: str, now: datetime, limit: int) -> list[Session]:
+        """The user's sessions expiring after `now`, oldest first; the newest `limit` of
+        them when there are more."""
+        ...
+
+    async def delete_one_for_user(
+        self,
+        user_id: str,
+        hashed_token: bytes,
+        session_id: str,
+        events_for: Callable[[Session, bytes], Sequence[Envelope]],
+    ) -> Session | None:
+        """Deletes the user's session whose token hash is `hashed_token` or whose id is
+        `session_id`, with the events `events_for` builds from it and its token hash, in one
+        transaction; None when the user has no such session."""
+        ...
+
     async def delete_for_user(
         self,
         user_id: str,
@@ -40,4 +58,20 @@ class SessionStore(Protocol):
         """Deletes the user's sessions (but `keep`; only those created before `created_before`
         when given) and, in the same transaction, the events `events_for` builds from each
         session and its token hash. `conn`: the caller's transaction, if it has one."""
+        ...
+
+
+class SigningKeyStore(Protocol):
+    """The JWT signing keys (domain/signing_keys.py)."""
+
+    async def published_since(self, cutoff: datetime) -> list[SigningKey]:
+        """Keys that sign, or stopped signing, after `cutoff`; newest first."""
+        ...
+
+    async def current_or_add(
+        self, now: datetime, candidate: SigningKey, *, retired_before: datetime
+    ) -> SigningKey:
+        """The newest key still signing at `now`, or else `candidate`, stored. Atomic across
+        replicas: of any number of concurrent calls, at most one stores its candidate. Keys
+        that stopped signing before `retired_before` are deleted when a key is added."""
         ...

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.events.envelope import Envelope
@@ -95,6 +95,45 @@ class PostgresSessionStore:
             conn, *(event for session, hashed in deleted for event in events_for(session, hashed))
         )
         return [session for session, _ in deleted]
+
+    async def list_for_user(self, user_id: str, now: datetime, limit: int) -> list[Session]:
+        # The newest `limit` through the user index, then back to oldest first.
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(*_FIELDS)
+                    .where(sessions.c.user_id == user_id, sessions.c.expires_at > now)
+                    .order_by(sessions.c.created_at.desc(), sessions.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [_session(row) for row in reversed(rows)]
+
+    async def delete_one_for_user(
+        self,
+        user_id: str,
+        hashed_token: bytes,
+        session_id: str,
+        events_for: Callable[[Session, bytes], Sequence[Envelope]],
+    ) -> Session | None:
+        async with self._engine.begin() as conn:
+            # At most one row in practice: a token never equals another session's id.
+            rows = (
+                await conn.execute(
+                    sessions.delete()
+                    .where(
+                        sessions.c.user_id == user_id,
+                        or_(sessions.c.token_hash == hashed_token, sessions.c.id == session_id),
+                    )
+                    .returning(sessions.c.token_hash, *_FIELDS)
+                )
+            ).all()
+            deleted = [(_session(row), bytes(row.token_hash)) for row in rows]
+            await self._outbox.add(
+                conn,
+                *(event for session, hashed in deleted for event in events_for(session, hashed)),
+            )
+        return deleted[0][0] if deleted else None
 
     async def delete_expired(self, hashed_token: bytes) -> None:
         async with self._engine.begin() as conn:

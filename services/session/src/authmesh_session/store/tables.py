@@ -26,6 +26,23 @@ sessions = Table(
     Index("sessions_expires_at", "expires_at"),
 )
 
+# The JWT signing keys (domain/signing_keys.py), Better-Auth's `jwks` table with the private
+# key sealed by the key ring: its key id, nonce and ciphertext.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("alg", Text, nullable=False),
+    Column("crv", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("private_key_ring_id", Text, nullable=False),
+    Column("private_key_nonce", LargeBinary, nullable=False),
+    Column("private_key_ciphertext", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("signing_keys_expires_at", "expires_at"),
+)
+
 _kit = kit_tables(metadata)
 outbox = _kit.outbox
 processed_events = _kit.processed_events

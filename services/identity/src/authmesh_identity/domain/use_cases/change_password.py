@@ -15,6 +15,7 @@ from authmesh_identity.domain.errors import (
 )
 from authmesh_identity.domain.model import User
 from authmesh_identity.domain.one_time_tokens import TokenPurpose
+from authmesh_identity.domain.password_throttle import account_attempts_key, verify_throttled
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy, utf16_length
 from authmesh_identity.domain.ports import UnitOfWork
 from authmesh_kit.events.envelope import Actor
@@ -42,7 +43,14 @@ async def change_password(
         raise credential_account_not_found()
     # Hashing before verifying, as Better-Auth does: both answers take the same time.
     new_hash = await hasher.hash(new_password)
-    if not await hasher.verify(old_hash, current_password):
+    if not await verify_throttled(
+        uow,
+        hasher,
+        password_policy.throttle,
+        key=account_attempts_key(user_id=user_id),
+        password_hash=old_hash,
+        password=current_password,
+    ):
         raise invalid_password()
     async with uow.begin() as tx:
         if not await tx.replace_password_hash(user_id, old_hash, new_hash):
@@ -66,10 +74,17 @@ async def check_password(
     password: str,
 ) -> None:
     """INVALID_PASSWORD unless `password` is the user's; a user without a credential account
-    costs the same time and fails the same way."""
+    costs the same time and fails the same way. Throttled like a sign-in, on the same count."""
     if utf16_length(password) > password_policy.max_length:
         raise invalid_password()  # never the password: no hashing of oversized input
     async with uow.begin() as tx:
         password_hash = await tx.credential_hash(user_id)
-    if not await hasher.verify(password_hash, password):
+    if not await verify_throttled(
+        uow,
+        hasher,
+        password_policy.throttle,
+        key=account_attempts_key(user_id=user_id),
+        password_hash=password_hash,
+        password=password,
+    ):
         raise invalid_password()

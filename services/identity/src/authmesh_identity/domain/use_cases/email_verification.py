@@ -95,6 +95,8 @@ async def verify_email(uow: UnitOfWork, *, token: str, actor: Actor | None) -> t
             state = await tx.token_state(hashed, PURPOSE.value)
             # Neither used nor unknown, yet not consumable: it expired.
             raise token_expired() if state is not None and not state.consumed else invalid_token()
+        if consumed.user_id is None:
+            raise invalid_token()  # a link of a flow that creates its user, never of this one
         user = await tx.get_user(consumed.user_id)
         if user is None:
             raise user_not_found()

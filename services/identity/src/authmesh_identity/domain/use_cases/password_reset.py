@@ -97,7 +97,7 @@ async def reset_password(
         consumed = await tx.consume_token(hashed, PURPOSE.value)
         if consumed is None:
             raise invalid_token()  # a concurrent use won, or it expired meanwhile
-        user = await tx.get_user(consumed.user_id)
+        user = await tx.get_user(consumed.user_id) if consumed.user_id else None
         if user is None or user.email != consumed.email:
             raise invalid_token()  # the link went to an address the user no longer has
         await tx.set_password_hash(user.id, new_hash)

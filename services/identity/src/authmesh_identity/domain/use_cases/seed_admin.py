@@ -1,11 +1,12 @@
-"""The operator's first admin, created at start-up when configured; never overwritten."""
+"""The operator's first admin, created at start-up when configured; never overwritten. Its
+password must pass the password policy like any other: a blocklisted one stops the start."""
 
 import structlog
 
 from authmesh_identity.domain import events
 from authmesh_identity.domain.emails import normalize_email
 from authmesh_identity.domain.model import NewUser
-from authmesh_identity.domain.passwords import PasswordHasher
+from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UserStore
 from authmesh_kit.errors import DomainError
 from authmesh_kit.ids import new_id
@@ -14,11 +15,12 @@ log = structlog.get_logger(__name__)
 
 
 async def seed_admin(
-    store: UserStore, hasher: PasswordHasher, *, email: str, password: str
+    store: UserStore, hasher: PasswordHasher, policy: PasswordPolicy, *, email: str, password: str
 ) -> None:
     normalized = normalize_email(email)
     if await store.exists_by_email(normalized):
         return
+    policy.check(password)
     new_user = NewUser(
         id=new_id(),
         name="Admin",

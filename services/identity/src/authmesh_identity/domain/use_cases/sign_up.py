@@ -15,6 +15,7 @@ from authmesh_identity.domain.model import AccountFlowPolicy, NewUser, User
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UnitOfWork, UserStore
 from authmesh_identity.domain.use_cases.email_verification import issue_verification
+from authmesh_identity.domain.usernames import UsernameChoice, sign_up_username, username_taken
 from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Actor
 from authmesh_kit.ids import new_id
@@ -26,7 +27,7 @@ class SignUpResult:
     sign_in_allowed: bool
 
 
-def _synthetic_user(name: str, email: str, image: str | None) -> User:
+def _synthetic_user(name: str, email: str, image: str | None, names: UsernameChoice) -> User:
     now = datetime.now(UTC)
     return User(
         id=new_id(),
@@ -36,6 +37,8 @@ def _synthetic_user(name: str, email: str, image: str | None) -> User:
         image=image,
         created_at=now,
         updated_at=now,
+        username=names.username,
+        display_username=names.display_username,
     )
 
 
@@ -50,9 +53,15 @@ async def sign_up_with_email(
     email: str,
     password: str,
     image: str | None,
+    username: str | None,
+    display_username: str | None,
     callback_url: str | None,
     actor: Actor | None,
 ) -> SignUpResult:
+    # Better-Auth settles the username before anything else, a taken one included.
+    names = sign_up_username(username, display_username)
+    if names.username is not None and await store.username_exists(names.username):
+        raise username_taken()
     normalized = normalize_email(email)
     policy.check(password)
     generic = flows.require_email_verification
@@ -61,9 +70,16 @@ async def sign_up_with_email(
         if not generic:
             raise email_taken()
         await hasher.hash(password)  # the time a real sign-up takes
-        return SignUpResult(_synthetic_user(name, normalized, image), sign_in_allowed=False)
+        return SignUpResult(_synthetic_user(name, normalized, image, names), sign_in_allowed=False)
     password_hash = await hasher.hash(password)
-    new_user = NewUser(id=new_id(), name=name, email=normalized, image=image)
+    new_user = NewUser(
+        id=new_id(),
+        name=name,
+        email=normalized,
+        image=image,
+        username=names.username,
+        display_username=names.display_username,
+    )
     try:
         async with uow.begin() as tx:
             user = await tx.create_user_with_password(new_user, password_hash)
@@ -74,6 +90,8 @@ async def sign_up_with_email(
                 )
     except DomainError as error:
         if error.reason == "EMAIL_TAKEN" and generic:
-            return SignUpResult(_synthetic_user(name, normalized, image), sign_in_allowed=False)
+            return SignUpResult(
+                _synthetic_user(name, normalized, image, names), sign_in_allowed=False
+            )
         raise
     return SignUpResult(user, sign_in_allowed=not generic)

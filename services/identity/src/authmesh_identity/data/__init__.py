@@ -1,0 +1,1 @@
+"""Data files identity ships as package data (see README.md here for sources and licences)."""

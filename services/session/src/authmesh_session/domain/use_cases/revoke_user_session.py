@@ -1,0 +1,22 @@
+"""Revoking one of a user's own sessions, named by its token or by its id (revoke-session).
+
+A listing shows other sessions' ids in place of their tokens, which are never handed out, so
+both must work; neither reaches a session of another user. Idempotent.
+"""
+
+from authmesh_kit.events.envelope import Actor
+from authmesh_session.domain import events
+from authmesh_session.domain.model import Session, token_hash
+from authmesh_session.domain.ports import SessionStore
+
+
+async def revoke_user_session(
+    store: SessionStore, *, user_id: str, token_or_id: str, reason: str, actor: Actor | None
+) -> Session | None:
+    """The revoked session, or None when the user had none by that token or id."""
+    return await store.delete_one_for_user(
+        user_id,
+        token_hash(token_or_id),
+        token_or_id,
+        lambda session, hashed: [events.session_revoked(session, hashed, reason, actor)],
+    )

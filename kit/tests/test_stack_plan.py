@@ -108,11 +108,11 @@ def test_credentials_are_quoted_in_urls() -> None:
     assert url == "postgresql://r:p%40ss%3A%2Fword@db:5432/x?sslmode=require"
 
 
-def test_notify_gets_its_settings_and_the_mail_catcher_when_there_is_one() -> None:
+def test_services_get_operator_settings_and_notify_the_mail_catcher_when_there_is_one() -> None:
     spec = StackSpec(
         secret="s" * 43,
         encryption_keys=new_key_ring_spec(),
-        notify_env={"AUTHMESH_SMS_PROVIDER": "console"},
+        operator_env={"AUTHMESH_SMS_PROVIDER": "console", "AUTHMESH_PASSWORD_POLICY": "strict"},
         mail_catcher_port=8025,
     )
     plan = Plan.create(
@@ -129,6 +129,7 @@ def test_notify_gets_its_settings_and_the_mail_catcher_when_there_is_one() -> No
     assert notify["AUTHMESH_SMTP_PORT"] == str(plan.mail_catcher_smtp_port)
     assert notify["AUTHMESH_SMTP_SECURITY"] == "none"
     assert "AUTHMESH_SMTP_HOST" not in plan.env("identity")
+    assert plan.env("identity")["AUTHMESH_PASSWORD_POLICY"] == "strict"
     assert plan.mail_catcher_argv() == [
         "-m",
         "authmesh_notify.catcher",
@@ -143,7 +144,29 @@ def test_make_up_runs_a_catcher_only_without_an_smtp_server(tmp_path: Path) -> N
     env = {"AUTHMESH_SECRET": "s" * 43, "AUTHMESH_SMS_PROVIDER": "twilio", "AUTHMESH_X": "1"}
     spec = spec_from_env(env, tmp_path)
     assert spec.mail_catcher_port == 8025
-    assert spec.notify_env == {"AUTHMESH_SMS_PROVIDER": "twilio"}
+    assert spec.operator_env == {"AUTHMESH_SMS_PROVIDER": "twilio", "AUTHMESH_X": "1"}
     smtp = spec_from_env(env | {"AUTHMESH_SMTP_HOST": "smtp.example.com"}, tmp_path)
     assert smtp.mail_catcher_port is None
-    assert smtp.notify_env["AUTHMESH_SMTP_HOST"] == "smtp.example.com"
+    assert smtp.operator_env["AUTHMESH_SMTP_HOST"] == "smtp.example.com"
+
+
+def test_privileged_settings_reach_only_the_processes_that_need_them(tmp_path: Path) -> None:
+    env = {
+        "AUTHMESH_SECRETS": "v2:" + "n" * 43 + ",v1:" + "o" * 43,
+        "AUTHMESH_DATABASE_URL": "postgresql://root@db/x",
+        "AUTHMESH_NATS_URL": "nats://admin:pw@nats:4222",
+        "AUTHMESH_ADMIN_PASSWORD": "pw",
+        "AUTHMESH_IDENTITY_DATABASE_URL": "postgresql://other@db/x",
+    }
+    spec = spec_from_env(env, tmp_path)
+    assert spec.operator_env == {}
+    plan = Plan.create(
+        spec,
+        namespace="ns1",
+        database_url="postgresql://root@/ns1",
+        redis_url="redis://127.0.0.1:6379/0",
+        nats_urls=dict.fromkeys(SERVICE_NAMES, "nats://127.0.0.1:4222"),
+        parent_env=env,
+    )
+    assert plan.env("gateway")["AUTHMESH_SECRETS"] == env["AUTHMESH_SECRETS"]
+    assert "AUTHMESH_SECRETS" not in plan.env("identity")

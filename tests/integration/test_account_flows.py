@@ -24,7 +24,7 @@ from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
-from tests.mailbox import Mailbox, mailbox
+from tests.mailbox import Mailbox
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "staple battery horse"
@@ -37,12 +37,6 @@ AUTH = "/api/auth"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def mail(stack: Stack) -> AsyncIterator[Mailbox]:
-    async with mailbox(stack) as box:
-        yield box
 
 
 async def sign_up(http: httpx.AsyncClient, email: str, **extra: Any) -> dict[str, Any]:

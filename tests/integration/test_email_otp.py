@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -20,7 +19,7 @@ import pytest
 from authmesh_gateway.security.timing import ENUMERATION_FLOOR_S
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, next_client_ip, unique_email
-from tests.mailbox import Mailbox, mailbox
+from tests.mailbox import Mailbox
 
 AUTH = "/api/auth"
 PASSWORD = "correct horse battery"
@@ -33,12 +32,6 @@ OTP_TYPES_MESSAGE = (
 INVALID_OTP = {"message": "Invalid OTP", "code": "INVALID_OTP"}
 TOO_MANY_ATTEMPTS = {"message": "Too many attempts", "code": "TOO_MANY_ATTEMPTS"}
 RATE_LIMITED = {"message": "Too many requests. Please try again later."}
-
-
-@pytest.fixture
-async def mail(stack: Stack) -> AsyncIterator[Mailbox]:
-    async with mailbox(stack) as box:
-        yield box
 
 
 def fresh_ip() -> dict[str, str]:

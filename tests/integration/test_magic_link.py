@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -20,18 +19,12 @@ import pytest
 
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import TRUSTED_ORIGIN, browser, next_client_ip, unique_email
-from tests.mailbox import Mailbox, mailbox
+from tests.mailbox import Mailbox
 
 AUTH = "/api/auth"
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r"^[A-Za-z0-9]{32}$")
 RATE_LIMITED = {"message": "Too many requests. Please try again later."}
-
-
-@pytest.fixture
-async def mail(stack: Stack) -> AsyncIterator[Mailbox]:
-    async with mailbox(stack) as box:
-        yield box
 
 
 async def ask_for_link(http: httpx.AsyncClient, email: str, **extra: Any) -> None:

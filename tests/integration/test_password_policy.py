@@ -21,7 +21,7 @@ from authmesh_kit.events.outbox import Outbox
 from authmesh_kit.ids import new_id
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, unique_email
-from tests.mailbox import Mailbox, mailbox
+from tests.mailbox import Mailbox
 
 AUTH = "/api/auth"
 PASSWORD = "correct horse battery"
@@ -38,12 +38,6 @@ LOCKED = {
 }
 LOCK_AFTER = 10  # identity's default, which the test stack keeps
 LOCK_FOR_S = 900
-
-
-@pytest.fixture
-async def mail(stack: Stack) -> AsyncIterator[Mailbox]:
-    async with mailbox(stack) as box:
-        yield box
 
 
 async def sign_up(http: httpx.AsyncClient, email: str) -> None:

@@ -7,12 +7,13 @@ publish only that service's events. With an external NATS URL, per-service users
 configured from here: every process then gets that URL as given, with its permissions.
 
 Other settings: `AUTHMESH_GATEWAY_PORT` (8000), `AUTHMESH_BASE_URL` (http://localhost:<port>),
-`AUTHMESH_SECRET` (else a random one kept in `./var/secret`), `AUTHMESH_TRUSTED_ORIGINS`,
-`AUTHMESH_TRUSTED_PROXIES`, `AUTHMESH_ADMIN_EMAIL` / `AUTHMESH_ADMIN_PASSWORD`,
-`AUTHMESH_MODE` (development, test or production), `AUTHMESH_NAMESPACE`, `AUTHMESH_LOG_LEVEL`.
+`AUTHMESH_SECRET` (else a random one kept in `./var/secret`) or `AUTHMESH_SECRETS`,
+`AUTHMESH_TRUSTED_ORIGINS`, `AUTHMESH_TRUSTED_PROXIES`, `AUTHMESH_ADMIN_EMAIL` /
+`AUTHMESH_ADMIN_PASSWORD`, `AUTHMESH_MODE` (development, test or production),
+`AUTHMESH_NAMESPACE`, `AUTHMESH_LOG_LEVEL`.
 
-Mail: `AUTHMESH_SMTP_*`, `AUTHMESH_SMS_*`, `AUTHMESH_TWILIO_*`, `AUTHMESH_TEMPLATES_DIR` and
-`AUTHMESH_APP_NAME` go to notify as given. Without `AUTHMESH_SMTP_HOST`, a mail catcher runs
+Every other `AUTHMESH_` variable (password policy, SMTP, SMS, rate limits...) reaches every
+service as given; each reads its own. Without `AUTHMESH_SMTP_HOST`, a mail catcher runs
 and notify sends to it; its page is at http://localhost:8025 (`AUTHMESH_MAIL_CATCHER_PORT`).
 Ctrl-C or SIGTERM stops every process, the gateway first.
 """
@@ -33,17 +34,31 @@ from authmesh_kit.stack.plan import (
 )
 from authmesh_kit.stack.supervisor import Stack, StackError
 
-# Notify's own settings, passed through to it (every other AUTHMESH_ variable stays here).
-NOTIFY_PREFIXES = ("AUTHMESH_SMTP_", "AUTHMESH_SMS_", "AUTHMESH_TWILIO_", "AUTHMESH_NOTIFY_")
-NOTIFY_NAMES = ("AUTHMESH_TEMPLATES_DIR", "AUTHMESH_APP_NAME")
+# Read by the stack itself, or privileged: the plan hands each to the processes that need it.
+# Every other AUTHMESH_ variable is an operator setting and reaches every service as given.
+STACK_SETTINGS = frozenset(
+    {
+        "AUTHMESH_DATABASE_URL",  # privileged; only bootstrap uses it
+        "AUTHMESH_NATS_URL",  # admin credentials; each process gets its own user
+        "AUTHMESH_REDIS_URL",
+        "AUTHMESH_SECRET",
+        "AUTHMESH_SECRETS",
+        "AUTHMESH_ENCRYPTION_KEYS",
+        "AUTHMESH_ADMIN_EMAIL",
+        "AUTHMESH_ADMIN_PASSWORD",
+        "AUTHMESH_MAIL_CATCHER_PORT",
+    }
+)
 DEFAULT_MAIL_CATCHER_PORT = 8025
 
 
-def notify_env(env: Mapping[str, str]) -> dict[str, str]:
+def operator_env(env: Mapping[str, str]) -> dict[str, str]:
     return {
         key: value
         for key, value in env.items()
-        if key.startswith(NOTIFY_PREFIXES) or key in NOTIFY_NAMES
+        if key.startswith("AUTHMESH_")
+        and key not in STACK_SETTINGS
+        and not key.endswith("_DATABASE_URL")
     }
 
 
@@ -51,6 +66,7 @@ def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
     catcher_port = int(env.get("AUTHMESH_MAIL_CATCHER_PORT", DEFAULT_MAIL_CATCHER_PORT))
     return StackSpec(
         secret=env.get("AUTHMESH_SECRET") or load_or_create_secret(data_dir),
+        rotated_secrets=env.get("AUTHMESH_SECRETS", ""),
         encryption_keys=env.get("AUTHMESH_ENCRYPTION_KEYS")
         or load_or_create_encryption_keys(data_dir),
         mode=Mode(env.get("AUTHMESH_MODE", Mode.DEVELOPMENT.value)),
@@ -61,7 +77,7 @@ def spec_from_env(env: Mapping[str, str], data_dir: Path) -> StackSpec:
         admin_email=env.get("AUTHMESH_ADMIN_EMAIL", ""),
         admin_password=env.get("AUTHMESH_ADMIN_PASSWORD", ""),
         log_level=env.get("AUTHMESH_LOG_LEVEL", "info"),
-        notify_env=notify_env(env),
+        operator_env=operator_env(env),
         mail_catcher_port=None if env.get("AUTHMESH_SMTP_HOST") else catcher_port,
         require_email_verification=env.get("AUTHMESH_REQUIRE_EMAIL_VERIFICATION", "").lower()
         in ("1", "true", "yes"),

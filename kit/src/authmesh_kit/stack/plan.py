@@ -75,6 +75,7 @@ class StackSpec:
 
     secret: str
     encryption_keys: str
+    rotated_secrets: str = ""  # AUTHMESH_SECRETS ("v2:new,v1:old"): wins over `secret`
     mode: Mode = Mode.DEVELOPMENT
     gateway_port: int | None = None  # None: any free port
     base_url: str | None = None  # None: http://localhost:<gateway port>
@@ -83,8 +84,9 @@ class StackSpec:
     admin_email: str = ""
     admin_password: str = ""
     log_level: str = "info"
-    # Passed to notify as they are: AUTHMESH_SMTP_*, AUTHMESH_SMS_*, AUTHMESH_TWILIO_*...
-    notify_env: Mapping[str, str] = field(default_factory=dict)
+    # Operator settings (AUTHMESH_PASSWORD_POLICY, AUTHMESH_SMTP_*...), passed to every service
+    # as they are; the stack's own variables below override them.
+    operator_env: Mapping[str, str] = field(default_factory=dict)
     # A port: run the mail catcher with its page there, and point notify's SMTP at it.
     mail_catcher_port: int | None = None
     # Identity: sign-in with an unverified address answers EMAIL_NOT_VERIFIED (and mails a link).
@@ -166,7 +168,7 @@ class Plan:
     def env(self, name: str) -> dict[str, str]:
         """The environment of process `name` (PROCESS CONTRACT in the stack's docs)."""
         spec = self.spec
-        env = self.base_env()
+        env = self.base_env() | dict(spec.operator_env)
         env |= {
             "AUTHMESH_MODE": spec.mode.value,
             "AUTHMESH_NAMESPACE": self.namespace,
@@ -193,14 +195,14 @@ class Plan:
                 "AUTHMESH_TRUSTED_ORIGINS": spec.trusted_origins,
                 "AUTHMESH_TRUSTED_PROXIES": spec.trusted_proxies,
             }
-        if name == "notify":
-            env |= spec.notify_env
-            if self.mail_catcher_smtp_port is not None:
-                env |= {
-                    "AUTHMESH_SMTP_HOST": HOST,
-                    "AUTHMESH_SMTP_PORT": str(self.mail_catcher_smtp_port),
-                    "AUTHMESH_SMTP_SECURITY": "none",  # loopback, and the catcher has no TLS
-                }
+        if name == GATEWAY and spec.rotated_secrets:
+            env["AUTHMESH_SECRETS"] = spec.rotated_secrets
+        if name == "notify" and self.mail_catcher_smtp_port is not None:
+            env |= {
+                "AUTHMESH_SMTP_HOST": HOST,
+                "AUTHMESH_SMTP_PORT": str(self.mail_catcher_smtp_port),
+                "AUTHMESH_SMTP_SECURITY": "none",  # loopback, and the catcher has no TLS
+            }
         if name == "session":
             # The JWTs session signs name the public URL's origin as their issuer and audience.
             env["AUTHMESH_BASE_URL"] = self.base_url

@@ -96,7 +96,7 @@ async def stack(
         trusted_proxies="127.0.0.1,::1",
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,
-        notify_env={
+        operator_env={
             "AUTHMESH_SMTP_HOST": "127.0.0.1",
             "AUTHMESH_SMTP_PORT": str(smtp_sink.port),
             "AUTHMESH_SMTP_SECURITY": "none",

@@ -203,6 +203,18 @@ async def test_sign_up_sets_a_cookie_cache_that_better_auth_can_read(stack: Stac
     assert {"session": cached["session"]["session"], "user": cached["session"]["user"]} == session
 
 
+async def test_update_user_resets_the_cookie_cache_with_the_new_user(stack: Stack) -> None:
+    async with anonymous(stack.gateway_url) as http:
+        signed = await sign_up(http)
+        updated = await http.post(
+            f"{AUTH}/update-user", json={"name": "Grace"}, headers=signed.header()
+        )
+    assert updated.status_code == 200, updated.text
+    renewed = cookie_values(set_cookies(updated))[DATA]
+    assert read_cookie_cache(renewed, stack.plan.spec.secret) is not None
+    assert decoded_cookie_cache(renewed)["session"]["user"]["name"] == "Grace"
+
+
 async def test_remember_me_false_makes_browser_session_cookies(stack: Stack) -> None:
     async with anonymous(stack.gateway_url) as http:
         email = (await sign_up(http)).email

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from authmesh_gateway.context import context_of
 from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import actor_of, json_response, read_body
+from authmesh_gateway.sessions.cookies import renew_cookie_cache, session_answer
 from authmesh_gateway.sessions.current import require_session
 from authmesh_gateway.wire.body import MISSING
 from authmesh_gateway.wire.errors import ApiError
@@ -63,7 +64,7 @@ async def update_user(request: Request) -> Response:
     actor = actor_of(request, ctx)
     actor.user_id = current.user.id
     try:
-        await ctx.identity.update_user(
+        updated = await ctx.identity.update_user(
             user_id=current.user.id,
             name=body.get("name"),
             image=image,
@@ -78,4 +79,15 @@ async def update_user(request: Request) -> Response:
     except DomainError as error:
         raise api_error(error) from None
     ctx.cache.evict_user(current.user.id)  # get-session must show the change at once
-    return json_response({"status": True})
+    response = json_response({"status": True})
+    # Better-Auth re-sets the cookie cache, so apps reading session_data see the change too.
+    renew_cookie_cache(
+        response,
+        ctx,
+        request,
+        token=current.token,
+        session_and_user=session_answer(current.session, updated),
+        dont_remember=current.session.dont_remember,
+        authoritative=True,
+    )
+    return response

@@ -408,6 +408,38 @@ async def test_reset_password_with_a_code_revokes_sessions_and_reset_links(
     await mail.next(email, "password-changed")
 
 
+async def test_a_password_change_or_a_reset_link_spends_outstanding_reset_codes(
+    stack: Stack, mail: Mailbox
+) -> None:
+    """Issue 3 scope 2: a new reset, a completed one and a password change leave no other
+    reset secret usable, codes included."""
+    email = unique_email()
+    path = f"{AUTH}/email-otp/reset-password"
+    async with browser(stack) as signed_in:
+        await sign_up(signed_in, email)
+        request = {"email": email}
+        await signed_in.post(f"{AUTH}/email-otp/request-password-reset", json=request)
+        code = await mailed_code(mail, email, "forget-password")
+        changed = await signed_in.post(
+            f"{AUTH}/change-password",
+            json={"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD},
+        )
+        assert changed.status_code == 200, changed.text
+        spent = await signed_in.post(
+            path, json={"email": email, "otp": code, "password": "a third password"}
+        )
+        assert spent.json() == INVALID_OTP
+
+        await signed_in.post(f"{AUTH}/email-otp/request-password-reset", json=request)
+        code = await mailed_code(mail, email, "forget-password")
+        await signed_in.post(f"{AUTH}/request-password-reset", json=request)
+        await mail.next(email, "reset-password")
+        spent = await signed_in.post(
+            path, json={"email": email, "otp": code, "password": "a third password"}
+        )
+        assert spent.json() == INVALID_OTP
+
+
 async def test_forget_password_is_the_deprecated_name_of_request_password_reset(
     client: httpx.AsyncClient, mail: Mailbox
 ) -> None:

@@ -95,6 +95,9 @@ class FakeTransaction:
             self.tokens[key] = (self.tokens[key][0], True)
         return len(live)
 
+    async def invalidate_password_resets(self, user: User) -> int:
+        return await self.invalidate_tokens(user.id, TokenPurpose.PASSWORD_RESET.value)
+
     async def invalidate_secrets(self, user_id: str, email: str) -> int:
         return sum([await self.invalidate_tokens(user_id, purpose) for purpose in TokenPurpose])
 

@@ -11,7 +11,7 @@ from typing import cast
 import pytest
 from pydantic import ValidationError
 
-from authmesh_identity.domain.errors import email_taken
+from authmesh_identity.domain.errors import code_error, email_taken
 from authmesh_identity.domain.links import form_urlencode, magic_link_url
 from authmesh_identity.domain.model import (
     AccountFlowPolicy,
@@ -207,7 +207,7 @@ def test_magic_link_urls_are_written_as_url_search_params_write_them() -> None:
 
 def test_each_failed_code_gets_better_auths_error() -> None:
     answers = {
-        outcome: (email_otp.code_error(outcome).reason, email_otp.code_error(outcome).kind)
+        outcome: (code_error(outcome).reason, code_error(outcome).kind)
         for outcome in CodeOutcome
         if outcome is not CodeOutcome.VALID
     }

@@ -1,11 +1,23 @@
 """Domain objects to and from identity.v1 messages; nothing else."""
 
 from datetime import datetime
+from typing import Any
 
 from google.protobuf import timestamp_pb2
 
+from authmesh.events.v1 import envelope_pb2
 from authmesh.identity.v1 import identity_pb2
 from authmesh_identity.domain.model import User
+
+
+def actor_of(request: Any) -> envelope_pb2.Actor | None:
+    """The request's `actor`, when it has one."""
+    return request.actor if request.HasField("actor") else None
+
+
+def optional_field(request: Any, field: str) -> str | None:
+    """An `optional string` field: None when unset, so that "" stays a value."""
+    return getattr(request, field) if request.HasField(field) else None
 
 
 def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:

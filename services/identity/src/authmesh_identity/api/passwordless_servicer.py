@@ -6,8 +6,8 @@ from typing import Any
 from grpc.aio import ServicerContext
 
 from authmesh.identity.v1 import passwordless_pb2, passwordless_pb2_grpc
-from authmesh_identity.api.mappers import user_to_proto
-from authmesh_identity.api.servicer import GATEWAY, _actor, _optional
+from authmesh_identity.api.mappers import actor_of, optional_field, user_to_proto
+from authmesh_identity.api.servicer import GATEWAY
 from authmesh_identity.domain.model import AccountFlowPolicy, PasswordlessPolicy
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.ports import UnitOfWork
@@ -57,7 +57,7 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
             self._policy,
             email=request.email,
             otp_type=request.otp_type,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return passwordless_pb2.SendEmailOtpResponse()
 
@@ -71,9 +71,9 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
             self._policy,
             email=request.email,
             otp=request.otp,
-            name=_optional(request, "name"),
-            image=_optional(request, "image"),
-            actor=_actor(request),
+            name=optional_field(request, "name"),
+            image=optional_field(request, "image"),
+            actor=actor_of(request),
         )
         return _proof_to_proto(proof)
 
@@ -83,7 +83,7 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
         context: ServicerContext[Any, Any],
     ) -> passwordless_pb2.VerifyEmailWithOtpResponse:
         user = await email_otp.verify_email(
-            self._uow, self._policy, email=request.email, otp=request.otp, actor=_actor(request)
+            self._uow, self._policy, email=request.email, otp=request.otp, actor=actor_of(request)
         )
         return passwordless_pb2.VerifyEmailWithOtpResponse(user=user_to_proto(user))
 
@@ -96,7 +96,7 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
             email=request.email,
             otp_type=request.otp_type,
             otp=request.otp,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return passwordless_pb2.CheckEmailOtpResponse()
 
@@ -113,7 +113,7 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
             email=request.email,
             otp=request.otp,
             new_password=request.new_password,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return passwordless_pb2.ResetPasswordWithEmailOtpResponse(user_id=user_id)
 
@@ -125,11 +125,11 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
             self._flows,
             self._policy,
             email=request.email,
-            name=_optional(request, "name"),
-            callback_url=_optional(request, "callback_url"),
-            new_user_callback_url=_optional(request, "new_user_callback_url"),
-            error_callback_url=_optional(request, "error_callback_url"),
-            actor=_actor(request),
+            name=optional_field(request, "name"),
+            callback_url=optional_field(request, "callback_url"),
+            new_user_callback_url=optional_field(request, "new_user_callback_url"),
+            error_callback_url=optional_field(request, "error_callback_url"),
+            actor=actor_of(request),
         )
         return passwordless_pb2.SendMagicLinkResponse()
 
@@ -137,7 +137,7 @@ class PasswordlessServicer(passwordless_pb2_grpc.PasswordlessServiceServicer):
         self, request: passwordless_pb2.VerifyMagicLinkRequest, context: ServicerContext[Any, Any]
     ) -> passwordless_pb2.EmailProof:
         proof = await magic_link.verify_magic_link(
-            self._uow, self._policy, token=request.token, actor=_actor(request)
+            self._uow, self._policy, token=request.token, actor=actor_of(request)
         )
         return _proof_to_proto(proof)
 

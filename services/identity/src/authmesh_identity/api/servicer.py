@@ -1,12 +1,12 @@
 """The identity.v1 gRPC servicer: decode, call one use case, encode."""
 
+from datetime import UTC
 from typing import Any
 
 from grpc.aio import ServicerContext
 
-from authmesh.events.v1 import envelope_pb2
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
-from authmesh_identity.api.mappers import user_to_proto
+from authmesh_identity.api.mappers import actor_of, optional_field, user_to_proto
 from authmesh_identity.domain.errors import user_not_found
 from authmesh_identity.domain.model import AccountFlowPolicy, ProfileUpdate
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
@@ -18,6 +18,7 @@ from authmesh_identity.domain.use_cases import (
     email_verification,
     password_reset,
     phone_number,
+    two_factor,
     update_user,
     username,
 )
@@ -48,15 +49,8 @@ ALLOWED_CALLERS = {
     "ResetPasswordByPhone": GATEWAY,
     "ChangeEmail": GATEWAY,
     "DeleteUser": GATEWAY,
+    "SetTwoFactorEnabled": GATEWAY,
 }
-
-
-def _actor(request: Any) -> envelope_pb2.Actor | None:
-    return request.actor if request.HasField("actor") else None
-
-
-def _optional(request: Any, field: str) -> str | None:
-    return getattr(request, field) if request.HasField(field) else None
 
 
 def _login(request: identity_pb2.VerifyPasswordRequest) -> Login:
@@ -94,11 +88,11 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             name=request.name,
             email=request.email,
             password=request.password,
-            image=_optional(request, "image"),
-            username=_optional(request, "username"),
-            display_username=_optional(request, "display_username"),
-            callback_url=_optional(request, "callback_url"),
-            actor=_actor(request),
+            image=optional_field(request, "image"),
+            username=optional_field(request, "username"),
+            display_username=optional_field(request, "display_username"),
+            callback_url=optional_field(request, "callback_url"),
+            actor=actor_of(request),
         )
         return identity_pb2.SignUpWithEmailResponse(
             user=user_to_proto(result.user), sign_in_allowed=result.sign_in_allowed
@@ -115,8 +109,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._flows,
             login=_login(request),
             password=request.password,
-            callback_url=_optional(request, "callback_url"),
-            actor=_actor(request),
+            callback_url=optional_field(request, "callback_url"),
+            actor=actor_of(request),
         )
         return identity_pb2.VerifyPasswordResponse(user=user_to_proto(user))
 
@@ -143,9 +137,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._uow,
             self._flows,
             email=request.email,
-            callback_url=_optional(request, "callback_url"),
+            callback_url=optional_field(request, "callback_url"),
             session_user_id=request.user_id,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.SendVerificationEmailResponse()
 
@@ -156,7 +150,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._uow,
             token=request.token,
             session_user_id=request.session_user_id,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.VerifyEmailResponse(
             user=user_to_proto(verified.user),
@@ -173,8 +167,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._uow,
             self._flows,
             email=request.email,
-            redirect_to=_optional(request, "redirect_to"),
-            actor=_actor(request),
+            redirect_to=optional_field(request, "redirect_to"),
+            actor=actor_of(request),
         )
         return identity_pb2.RequestPasswordResetResponse()
 
@@ -195,7 +189,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._policy,
             token=request.token,
             new_password=request.new_password,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.ResetPasswordResponse(user_id=user_id)
 
@@ -210,7 +204,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             current_password=request.current_password,
             new_password=request.new_password,
             revoke_other_sessions=request.revoke_other_sessions,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.ChangePasswordResponse(user=user_to_proto(user))
 
@@ -230,17 +224,17 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self, request: identity_pb2.UpdateUserRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.UpdateUserResponse:
         update = ProfileUpdate(
-            name=_optional(request, "name"),
-            image=_optional(request, "image"),
+            name=optional_field(request, "name"),
+            image=optional_field(request, "image"),
             clear_image=request.clear_image,
-            username=_optional(request, "username"),
+            username=optional_field(request, "username"),
             clear_username=request.clear_username,
-            display_username=_optional(request, "display_username"),
+            display_username=optional_field(request, "display_username"),
             clear_display_username=request.clear_display_username,
             clear_phone_number=request.clear_phone_number,
         )
         user = await update_user.update_user(
-            self._uow, user_id=request.user_id, update=update, actor=_actor(request)
+            self._uow, user_id=request.user_id, update=update, actor=actor_of(request)
         )
         return identity_pb2.UpdateUserResponse(user=user_to_proto(user))
 
@@ -254,7 +248,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self, request: identity_pb2.SendPhoneNumberCodeRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.SendPhoneNumberCodeResponse:
         await phone_number.send_verification_code(
-            self._uow, phone_number=request.phone_number, actor=_actor(request)
+            self._uow, phone_number=request.phone_number, actor=actor_of(request)
         )
         return identity_pb2.SendPhoneNumberCodeResponse()
 
@@ -268,7 +262,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             code=request.code,
             update_phone_number=request.update_phone_number,
             session_user_id=request.session_user_id,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.VerifyPhoneNumberResponse(user=user_to_proto(user))
 
@@ -278,7 +272,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         context: ServicerContext[Any, Any],
     ) -> identity_pb2.RequestPhonePasswordResetResponse:
         await phone_number.request_password_reset(
-            self._uow, phone_number=request.phone_number, actor=_actor(request)
+            self._uow, phone_number=request.phone_number, actor=actor_of(request)
         )
         return identity_pb2.RequestPhonePasswordResetResponse()
 
@@ -293,7 +287,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             phone_number=request.phone_number,
             code=request.code,
             new_password=request.new_password,
-            actor=_actor(request),
+            actor=actor_of(request),
         )
         return identity_pb2.ResetPasswordByPhoneResponse(user_id=user_id)
 
@@ -305,8 +299,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._flows,
             user_id=request.user_id,
             new_email=request.new_email,
-            callback_url=_optional(request, "callback_url"),
-            actor=_actor(request),
+            callback_url=optional_field(request, "callback_url"),
+            actor=actor_of(request),
         )
         return identity_pb2.ChangeEmailResponse()
 
@@ -319,13 +313,24 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._policy,
             self._flows,
             user_id=request.user_id,
-            password=_optional(request, "password"),
-            token=_optional(request, "token"),
+            password=optional_field(request, "password"),
+            token=optional_field(request, "token"),
             session_fresh=request.session_fresh,
-            callback_url=_optional(request, "callback_url"),
-            actor=_actor(request),
+            callback_url=optional_field(request, "callback_url"),
+            actor=actor_of(request),
         )
         return identity_pb2.DeleteUserResponse(deleted=deleted)
+
+    async def SetTwoFactorEnabled(
+        self, request: identity_pb2.SetTwoFactorEnabledRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.SetTwoFactorEnabledResponse:
+        user = await two_factor.set_two_factor_enabled(
+            self._uow,
+            user_id=request.user_id,
+            enabled=request.enabled,
+            changed_at=request.changed_at.ToDatetime(tzinfo=UTC),
+        )
+        return identity_pb2.SetTwoFactorEnabledResponse(user=user_to_proto(user))
 
 
 def registration(servicer: IdentityServicer) -> Registration:

@@ -1,5 +1,6 @@
 """The identity service's error reasons (domain `identity`)."""
 
+from authmesh_identity.domain.one_time_codes import CodeOutcome
 from authmesh_kit.errors import DomainError, ErrorKind
 
 DOMAIN = "identity"
@@ -129,3 +130,21 @@ def password_attempts_exhausted() -> DomainError:
         DOMAIN,
         "Too many failed attempts. Please reset your password.",
     )
+
+
+def code_error(
+    outcome: CodeOutcome, *, unknown: tuple[str, str] = ("INVALID_OTP", "Invalid OTP")
+) -> DomainError:
+    """Better-Auth's answer to a one-time code that did not pass (any outcome but VALID).
+    `unknown` is the reason and message for a code never sent or already spent: emailOTP calls
+    it an invalid code, phoneNumber OTP_NOT_FOUND."""
+    if outcome is CodeOutcome.TOO_MANY_ATTEMPTS:
+        return DomainError(
+            ErrorKind.PERMISSION_DENIED, "TOO_MANY_ATTEMPTS", DOMAIN, "Too many attempts"
+        )
+    if outcome is CodeOutcome.EXPIRED:
+        return DomainError(ErrorKind.INVALID_ARGUMENT, "OTP_EXPIRED", DOMAIN, "OTP expired")
+    reason, message = (
+        unknown if outcome is CodeOutcome.NOT_FOUND else ("INVALID_OTP", "Invalid OTP")
+    )
+    return DomainError(ErrorKind.INVALID_ARGUMENT, reason, DOMAIN, message)

@@ -8,6 +8,7 @@ else). A number is stored and looked up exactly as submitted, so one spelling pe
 
 import re
 
+from authmesh_identity.domain import errors
 from authmesh_identity.domain.errors import DOMAIN
 from authmesh_identity.domain.one_time_codes import CodeOutcome
 from authmesh_kit.errors import DomainError, ErrorKind
@@ -60,22 +61,9 @@ def is_placeholder_email(email: str, domain: str) -> bool:
     return email.endswith(f"@{domain}")
 
 
-_CODE_ERRORS = {
-    CodeOutcome.NOT_FOUND: (ErrorKind.INVALID_ARGUMENT, "OTP_NOT_FOUND", "OTP not found"),
-    CodeOutcome.EXPIRED: (ErrorKind.INVALID_ARGUMENT, "OTP_EXPIRED", "OTP expired"),
-    CodeOutcome.INVALID: (ErrorKind.INVALID_ARGUMENT, "INVALID_OTP", "Invalid OTP"),
-    CodeOutcome.TOO_MANY_ATTEMPTS: (
-        ErrorKind.PERMISSION_DENIED,
-        "TOO_MANY_ATTEMPTS",
-        "Too many attempts",
-    ),
-}
-
-
 def code_error(outcome: CodeOutcome) -> DomainError:
     """Better-Auth's answer to a phone code that did not pass (any outcome but VALID)."""
-    kind, reason, message = _CODE_ERRORS[outcome]
-    return DomainError(kind, reason, DOMAIN, message)
+    return errors.code_error(outcome, unknown=("OTP_NOT_FOUND", "OTP not found"))
 
 
 def unexpected_error() -> DomainError:

@@ -5,7 +5,17 @@ from typing import Any
 from google.protobuf import timestamp_pb2
 
 from authmesh.session.v1 import session_pb2
-from authmesh_session.domain.model import Session
+from authmesh_session.domain.errors import invalid_token
+from authmesh_session.domain.model import TOKEN_LENGTH, Session
+
+_MAX_TOKEN_LENGTH = 4 * TOKEN_LENGTH  # imported tokens may differ in length, never this much
+
+
+def checked_token(token: str) -> str:
+    """A session token as a request carries it; INVALID_TOKEN when it cannot be one."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        raise invalid_token()
+    return token
 
 
 def session_to_proto(session: Session, token: str) -> session_pb2.Session:

@@ -6,9 +6,9 @@ from grpc.aio import ServicerContext
 
 from authmesh.session.v1 import session_pb2, session_pb2_grpc
 from authmesh_kit.grpc.server import Registration
-from authmesh_session.api.mappers import session_to_proto
-from authmesh_session.domain.errors import invalid_token, invalid_user
-from authmesh_session.domain.model import TOKEN_LENGTH, SessionLifetimes
+from authmesh_session.api.mappers import checked_token, session_to_proto
+from authmesh_session.domain.errors import invalid_user
+from authmesh_session.domain.model import SessionLifetimes
 from authmesh_session.domain.ports import SessionStore
 from authmesh_session.domain.use_cases.create_session import create_session
 from authmesh_session.domain.use_cases.get_session import get_session
@@ -27,14 +27,6 @@ ALLOWED_CALLERS = {
     "ListUserSessions": GATEWAY,
     "RevokeUserSession": GATEWAY,
 }
-
-_MAX_TOKEN_LENGTH = 4 * TOKEN_LENGTH  # imported tokens may differ in length, never this much
-
-
-def _checked_token(token: str) -> str:
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
-        raise invalid_token()
-    return token
 
 
 class SessionServicer(session_pb2_grpc.SessionServiceServicer):
@@ -61,7 +53,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
     async def GetSession(
         self, request: session_pb2.GetSessionRequest, context: ServicerContext[Any, Any]
     ) -> session_pb2.GetSessionResponse:
-        token = _checked_token(request.token)
+        token = checked_token(request.token)
         session, refreshed = await get_session(
             self._store, self._lifetimes, token=token, disable_refresh=request.disable_refresh
         )
@@ -74,7 +66,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
     ) -> session_pb2.RevokeSessionResponse:
         revoked = await revoke_session(
             self._store,
-            token=_checked_token(request.token),
+            token=checked_token(request.token),
             reason="sign-out",
             actor=request.actor if request.HasField("actor") else None,
         )
@@ -89,7 +81,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             self._store,
             user_id=request.user_id,
             except_token=(
-                _checked_token(request.except_token) if request.HasField("except_token") else None
+                checked_token(request.except_token) if request.HasField("except_token") else None
             ),
             reason=request.reason or "revoked",
             actor=request.actor if request.HasField("actor") else None,
@@ -114,7 +106,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         revoked = await revoke_user_session(
             self._store,
             user_id=request.user_id,
-            token_or_id=_checked_token(request.token_or_id),
+            token_or_id=checked_token(request.token_or_id),
             reason=request.reason or "revoked",
             actor=request.actor if request.HasField("actor") else None,
         )

@@ -9,8 +9,8 @@ from grpc.aio import ServicerContext
 
 from authmesh.session.v1 import tokens_pb2, tokens_pb2_grpc
 from authmesh_kit.grpc.server import Registration
-from authmesh_session.api.mappers import session_to_proto
-from authmesh_session.api.servicer import GATEWAY, _checked_token
+from authmesh_session.api.mappers import checked_token, session_to_proto
+from authmesh_session.api.servicer import GATEWAY
 from authmesh_session.domain.key_set import KeySet
 from authmesh_session.domain.model import SessionLifetimes
 from authmesh_session.domain.ports import SessionStore
@@ -36,7 +36,7 @@ class TokenServicer(tokens_pb2_grpc.TokenServiceServicer):
             self._lifetimes,
             self._keys,
             self._policy,
-            token=_checked_token(request.session_token),
+            token=checked_token(request.session_token),
             user_json=request.user_json,
         )
         stamp = timestamp_pb2.Timestamp()
@@ -49,7 +49,7 @@ class TokenServicer(tokens_pb2_grpc.TokenServiceServicer):
         session, _ = await get_session(
             self._store,
             self._lifetimes,
-            token=_checked_token(request.token),
+            token=checked_token(request.token),
             disable_refresh=True,
         )
         return tokens_pb2.ValidateSessionResponse(session=session_to_proto(session, ""))

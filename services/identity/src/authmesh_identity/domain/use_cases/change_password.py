@@ -14,7 +14,6 @@ from authmesh_identity.domain.errors import (
     user_not_found,
 )
 from authmesh_identity.domain.model import User
-from authmesh_identity.domain.one_time_tokens import TokenPurpose
 from authmesh_identity.domain.password_throttle import account_attempts_key, verify_throttled
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy, utf16_length
 from authmesh_identity.domain.ports import UnitOfWork
@@ -55,7 +54,10 @@ async def change_password(
     async with uow.begin() as tx:
         if not await tx.replace_password_hash(user_id, old_hash, new_hash):
             raise invalid_password()  # changed meanwhile: the current password is not current
-        await tx.invalidate_tokens(user_id, TokenPurpose.PASSWORD_RESET.value)
+        user = await tx.get_user(user_id)
+        if user is None:
+            raise user_not_found()
+        await tx.invalidate_password_resets(user)
         await tx.add_events(
             events.password_changed(user_id, "change", revoke_other_sessions, actor)
         )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from authmesh_identity.domain import events, messages
 from authmesh_identity.domain.code_issuing import issue_code
 from authmesh_identity.domain.emails import normalize_email
-from authmesh_identity.domain.errors import DOMAIN, user_not_found
+from authmesh_identity.domain.errors import DOMAIN, code_error, user_not_found
 from authmesh_identity.domain.model import PasswordlessPolicy, User
 from authmesh_identity.domain.one_time_codes import (
     CodeCheck,
@@ -42,25 +42,6 @@ PURPOSES = {
     CHANGE_EMAIL: CodePurpose.EMAIL_CHANGE,
 }
 _SENDABLE = frozenset({SIGN_IN, EMAIL_VERIFICATION, FORGET_PASSWORD})
-
-# What Better-Auth answers for each way a code can fail: a spent or never-sent code is just
-# an invalid one.
-_CODE_ERRORS = {
-    CodeOutcome.NOT_FOUND: (ErrorKind.INVALID_ARGUMENT, "INVALID_OTP", "Invalid OTP"),
-    CodeOutcome.INVALID: (ErrorKind.INVALID_ARGUMENT, "INVALID_OTP", "Invalid OTP"),
-    CodeOutcome.EXPIRED: (ErrorKind.INVALID_ARGUMENT, "OTP_EXPIRED", "OTP expired"),
-    CodeOutcome.TOO_MANY_ATTEMPTS: (
-        ErrorKind.PERMISSION_DENIED,
-        "TOO_MANY_ATTEMPTS",
-        "Too many attempts",
-    ),
-}
-
-
-def code_error(outcome: CodeOutcome) -> DomainError:
-    """The error of a code that did not pass (any outcome but VALID)."""
-    kind, reason, message = _CODE_ERRORS[outcome]
-    return DomainError(kind, reason, DOMAIN, message)
 
 
 def invalid_otp_type() -> DomainError:
@@ -259,7 +240,7 @@ async def _set_password(
     if current is None or current.email != user.email:
         raise user_not_found()  # deleted, or moved to another address, since the first look
     await tx.set_password_hash(user.id, new_hash)
-    await tx.invalidate_tokens(user.id, TokenPurpose.PASSWORD_RESET.value)
+    await tx.invalidate_password_resets(current)
     if not current.email_verified:  # the code proved the address, as Better-Auth takes it
         await tx.set_email_verified(user.id)
     await tx.add_events(

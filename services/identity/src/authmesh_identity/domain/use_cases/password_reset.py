@@ -47,7 +47,7 @@ async def request_password_reset(
         user = await tx.user_by_email(normalized)
         if user is None:
             return
-        invalidated = await tx.invalidate_tokens(user.id, PURPOSE.value)
+        invalidated = await tx.invalidate_password_resets(user)
         token, expires_at = await issue_token(tx, PURPOSE, user, policy.reset_password_expires_in)
         url = reset_password_url(policy.base_url, token, redirect_to)
         await tx.add_messages(
@@ -101,7 +101,7 @@ async def reset_password(
         if user is None or user.email != consumed.email:
             raise invalid_token()  # the link went to an address the user no longer has
         await tx.set_password_hash(user.id, new_hash)
-        await tx.invalidate_tokens(user.id, PURPOSE.value)
+        await tx.invalidate_password_resets(user)
         await tx.add_events(
             events.password_reset_completed(user.id, actor),
             events.password_changed(user.id, "reset", True, actor),

@@ -22,7 +22,6 @@ from authmesh_identity.domain.one_time_codes import (
     CodePurpose,
     code_hash,
 )
-from authmesh_identity.domain.one_time_tokens import TokenPurpose
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.phone_numbers import (
     check_phone_number,
@@ -222,7 +221,7 @@ async def reset_password(
             if user is None:
                 raise unexpected_error()  # the number left its user since the code was sent
             await tx.set_password_hash(user.id, new_hash)
-            await tx.invalidate_tokens(user.id, TokenPurpose.PASSWORD_RESET.value)
+            await tx.invalidate_password_resets(user)
             await tx.add_events(
                 events.password_reset_completed(user.id, actor),
                 events.password_changed(user.id, "reset", True, actor),

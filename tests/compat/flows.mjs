@@ -592,6 +592,93 @@ flows.push(
 );
 
 // Change email, then delete the user (api.md §9.1): by password, and by the mailed link.
+// Core account flows (api.md §9.1): verification, reset, change, update, verify-password.
+const ACCOUNT_EMAIL = `compat-account-${stamp}@example.com`;
+const RESET_PASSWORD = `${PASSWORD}-reset`;
+const CHANGED_PASSWORD = `${PASSWORD}-changed`;
+
+flows.push(
+  [
+    "k_email_verification",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      expectData(
+        await client.signUp.email({ email: ACCOUNT_EMAIL, password: PASSWORD, name: NAME, callbackURL: "/welcome" }),
+        "signUp.email",
+      );
+      const resent = expectData(
+        await client.sendVerificationEmail({ email: ACCOUNT_EMAIL, callbackURL: "/welcome" }),
+        "sendVerificationEmail",
+      );
+      check(resent.status === true, `sendVerificationEmail ${show(resent)}`);
+      const { token } = await mailed(ACCOUNT_EMAIL, "verify-email");
+      jar.clear(); // the link is opened in another browser: verification signs it in
+      const verified = expectData(await client.verifyEmail({ query: { token } }), "verifyEmail");
+      check(verified.status === true, `verifyEmail ${show(verified)}`);
+      const s = expectData(await client.getSession(), "getSession after verifyEmail");
+      check(s?.user?.emailVerified === true, `emailVerified ${show(s?.user?.emailVerified)}`);
+      expectError(await client.verifyEmail({ query: { token } }), 401, "INVALID_TOKEN", "verifyEmail reused");
+      const again = await client.sendVerificationEmail({ email: ACCOUNT_EMAIL });
+      expectError(again, 400, "EMAIL_ALREADY_VERIFIED", "sendVerificationEmail when verified");
+      return { verified: s.user.emailVerified };
+    },
+  ],
+  [
+    "l_password_reset",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const asked = expectData(
+        await client.requestPasswordReset({ email: ACCOUNT_EMAIL, redirectTo: "/reset" }),
+        "requestPasswordReset",
+      );
+      check(asked.status === true, `requestPasswordReset ${show(asked)}`);
+      const unknown = expectData(
+        await client.requestPasswordReset({ email: `nobody-${stamp}@example.com`, redirectTo: "/reset" }),
+        "requestPasswordReset (unknown address)",
+      );
+      check(show(unknown) === show(asked), `unknown address answered ${show(unknown)}`);
+      const { token, url } = await mailed(ACCOUNT_EMAIL, "reset-password");
+      check(url === `${BASE_URL}/api/auth/reset-password/${token}?callbackURL=%2Freset`, `link ${url}`);
+      const reset = expectData(await client.resetPassword({ newPassword: RESET_PASSWORD, token }), "resetPassword");
+      check(reset.status === true, `resetPassword ${show(reset)}`);
+      const reused = await client.resetPassword({ newPassword: `${RESET_PASSWORD}-2`, token });
+      expectError(reused, 400, "INVALID_TOKEN", "resetPassword reused");
+      const old = await client.signIn.email({ email: ACCOUNT_EMAIL, password: PASSWORD });
+      expectError(old, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn.email with the old password");
+      expectData(await client.signIn.email({ email: ACCOUNT_EMAIL, password: RESET_PASSWORD }), "signIn.email");
+      return reset;
+    },
+  ],
+  [
+    "m_change_password_and_update_user",
+    async () => {
+      check(sessionCookieName(), "no session (flow l failed?)");
+      const wrong = await client.changePassword({ currentPassword: PASSWORD, newPassword: CHANGED_PASSWORD });
+      expectError(wrong, 400, "INVALID_PASSWORD", "changePassword with a wrong current password");
+      const changed = expectData(
+        await client.changePassword({
+          currentPassword: RESET_PASSWORD,
+          newPassword: CHANGED_PASSWORD,
+          revokeOtherSessions: true,
+        }),
+        "changePassword",
+      );
+      check(typeof changed.token === "string" && changed.token.length > 0, `changePassword token ${show(changed.token)}`);
+      checkSessionCookieFor(changed.token, "changePassword with revokeOtherSessions");
+      const verified = expectData(await client.verifyPassword({ password: CHANGED_PASSWORD }), "verifyPassword");
+      check(verified.status === true, `verifyPassword ${show(verified)}`);
+      expectError(await client.verifyPassword({ password: PASSWORD }), 400, "INVALID_PASSWORD", "verifyPassword wrong");
+      const updated = expectData(await client.updateUser({ name: "Grace" }), "updateUser");
+      check(updated.status === true, `updateUser ${show(updated)}`);
+      const s = expectData(await client.getSession({ query: { disableCookieCache: true } }), "getSession");
+      check(s?.user?.name === "Grace", `user.name after updateUser ${show(s?.user?.name)}`);
+      return { name: s.user.name };
+    },
+  ],
+);
+
 const MOVED_EMAIL = `compat-moved-${stamp}@example.com`;
 
 flows.push(

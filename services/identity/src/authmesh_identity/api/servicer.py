@@ -1,6 +1,5 @@
 """The identity.v1 gRPC servicer: decode, call one use case, encode."""
 
-from datetime import UTC
 from typing import Any
 
 from grpc.aio import ServicerContext
@@ -18,7 +17,6 @@ from authmesh_identity.domain.use_cases import (
     email_verification,
     password_reset,
     phone_number,
-    two_factor,
     update_user,
     username,
 )
@@ -49,7 +47,6 @@ ALLOWED_CALLERS = {
     "ResetPasswordByPhone": GATEWAY,
     "ChangeEmail": GATEWAY,
     "DeleteUser": GATEWAY,
-    "SetTwoFactorEnabled": GATEWAY,
 }
 
 
@@ -320,17 +317,6 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             actor=actor_of(request),
         )
         return identity_pb2.DeleteUserResponse(deleted=deleted)
-
-    async def SetTwoFactorEnabled(
-        self, request: identity_pb2.SetTwoFactorEnabledRequest, context: ServicerContext[Any, Any]
-    ) -> identity_pb2.SetTwoFactorEnabledResponse:
-        user = await two_factor.set_two_factor_enabled(
-            self._uow,
-            user_id=request.user_id,
-            enabled=request.enabled,
-            changed_at=request.changed_at.ToDatetime(tzinfo=UTC),
-        )
-        return identity_pb2.SetTwoFactorEnabledResponse(user=user_to_proto(user))
 
 
 def registration(servicer: IdentityServicer) -> Registration:

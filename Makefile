@@ -25,5 +25,6 @@ proto: venv
 proto-check: venv
 	scripts/check_proto.sh
 
+# BENCH_ARGS: e.g. --peer (side by side with the Better-Auth peer), --sizes= (no growth part).
 bench: venv
-	$(PYTHON) bench/get_session.py
+	$(PYTHON) -m bench $(BENCH_ARGS)

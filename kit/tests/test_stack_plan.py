@@ -69,7 +69,13 @@ def test_each_process_gets_exactly_the_contract() -> None:
         "AUTHMESH_SESSION_DATABASE_URL",
         "AUTHMESH_BASE_URL",
     }
-    for name in ("mfa", "org", "audit", "risk"):
+    assert authmesh_keys(plan.env("mfa")) == COMMON | {
+        "AUTHMESH_GRPC_LISTEN",
+        "AUTHMESH_MFA_DATABASE_URL",
+        "AUTHMESH_BASE_URL",
+        "AUTHMESH_TRUSTED_ORIGINS",
+    }
+    for name in ("org", "audit", "risk"):
         expected = COMMON | {"AUTHMESH_GRPC_LISTEN", f"AUTHMESH_{name.upper()}_DATABASE_URL"}
         assert authmesh_keys(plan.env(name)) == expected
     assert plan.env("org")["PATH"] == "/bin"
@@ -83,6 +89,7 @@ def test_values_are_consistent_across_processes() -> None:
     assert gateway["AUTHMESH_BASE_URL"] == "http://localhost:8123"
     assert identity["AUTHMESH_BASE_URL"] == gateway["AUTHMESH_BASE_URL"]
     assert session["AUTHMESH_BASE_URL"] == gateway["AUTHMESH_BASE_URL"]
+    assert plan.env("mfa")["AUTHMESH_BASE_URL"] == gateway["AUTHMESH_BASE_URL"]
     assert identity["AUTHMESH_IDENTITY_DATABASE_URL"] == with_credentials(
         "postgresql://root@/ns1?host=/run/pg", "ns1_identity", plan.database_passwords["identity"]
     )

@@ -10,19 +10,25 @@
 //   COMPAT_TRACE=1  log every HTTP exchange (method, path, status, Set-Cookie, body) to stderr
 //   AUTH_SECRET     the server's cookie secret: when set, the session_data cookie is read with
 //                   Better-Auth's own getCookieCache, as an app's middleware would
+//   AUTH_ADMIN_EMAIL / AUTH_ADMIN_PASSWORD  the server's seeded admin (default: the peer's)
 //
 // Output: one JSON line per flow {flow, ok, detail} on stdout, then "<n> passed, <m> failed".
 // Exit code 0 iff every flow passed.
 import { createAuthClient } from "better-auth/client";
 import { getCookieCache } from "better-auth/cookies";
 import {
+  adminClient,
   emailOTPClient,
   magicLinkClient,
   phoneNumberClient,
+  twoFactorClient,
   usernameClient,
 } from "better-auth/client/plugins";
 import { jwtClient } from "better-auth/client/plugins";
+import { createHmac } from "node:crypto";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { passkeyClient } from "@better-auth/passkey/client";
+import { installSoftwareAuthenticator } from "./software_authenticator.mjs";
 
 const BASE_URL = (process.env.AUTH_BASE_URL || "").replace(/\/+$/, "");
 if (!BASE_URL) {
@@ -71,9 +77,18 @@ function restoreJar(snapshot, onlyNames) {
 let last = { method: "", path: "", status: 0, setCookies: [] };
 
 // ---------------------------------------------------------------- client
+const twoFactorRedirects = []; // twoFactorMethods of each onTwoFactorRedirect call
 const client = createAuthClient({
   baseURL: BASE_URL,
-  plugins: [usernameClient(), phoneNumberClient(), emailOTPClient(), magicLinkClient()],
+  plugins: [
+    adminClient(),
+    usernameClient(),
+    phoneNumberClient(),
+    emailOTPClient(),
+    magicLinkClient(),
+    passkeyClient(),
+    twoFactorClient({ onTwoFactorRedirect: ({ twoFactorMethods }) => twoFactorRedirects.push(twoFactorMethods) }),
+  ],
   fetchOptions: {
     onRequest(ctx) {
       const h = ctx.headers; // a Headers instance built by better-fetch
@@ -834,6 +849,316 @@ flows.push(
       check(after.error === null && after.data === null, `getSession after sign-out: ${show(after)}`);
       expectError(await bearerClient.token(), 401, "UNAUTHORIZED", "token() after sign-out");
       return { kid: protectedHeader.kid, claims: Object.keys(payload).length };
+    },
+  ],
+);
+
+// Passkeys (api.md §9.3) with passkeyClient, whose @simplewebauthn/browser calls
+// navigator.credentials: here a software authenticator on the app's origin (AUTH_ORIGIN).
+const authenticator = installSoftwareAuthenticator(ORIGIN);
+const passkeyState = { userId: null, passkeyId: null };
+
+flows.push(
+  [
+    "passkey_register_list_rename",
+    async () => {
+      clientIp = otherClientIp();
+      const up = expectData(
+        await client.signUp.email({ email: `compat-passkey-${stamp}@example.com`, password: PASSWORD, name: NAME }),
+        "signUp.email",
+      );
+      passkeyState.userId = up.user.id;
+      const passkey = expectData(await client.passkey.addPasskey({ name: "compat key" }), "passkey.addPasskey");
+      const [credential] = authenticator.credentials;
+      check(credential && passkey.credentialID === credential.id, `credentialID ${show(passkey.credentialID)}`);
+      check(passkey.userId === up.user.id && passkey.name === "compat key", `passkey ${show(passkey)}`);
+      check(passkey.counter === 0 && passkey.transports === "internal", `passkey ${show(passkey)}`);
+      // The options exclude the registered credential, so the authenticator refuses a second.
+      const again = await client.passkey.addPasskey({ name: "again" });
+      check(again.error?.code === "ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED", `second addPasskey ${show(again)}`);
+      const listed = await client.passkey.listUserPasskeys();
+      check(listed.error === null && listed.data.length === 1 && listed.data[0].id === passkey.id, `list ${show(listed)}`);
+      const renamed = expectData(await client.passkey.updatePasskey({ id: passkey.id, name: "renamed" }), "updatePasskey");
+      check(renamed.passkey?.name === "renamed", `updatePasskey ${show(renamed)}`);
+      passkeyState.passkeyId = passkey.id;
+      return { passkeyId: passkey.id };
+    },
+  ],
+  [
+    "passkey_sign_in_delete",
+    async () => {
+      check(passkeyState.passkeyId, "no passkey (the registration flow failed?)");
+      expectData(await client.signOut(), "signOut");
+      // Discoverable: no email, the authenticator answers with its credential.
+      const signedIn = expectData(await client.signIn.passkey(), "signIn.passkey");
+      check(signedIn.user?.id === passkeyState.userId && signedIn.session?.userId === passkeyState.userId, `signIn.passkey ${show(signedIn)}`);
+      check(sessionCookieName(), "signIn.passkey set no session cookie");
+      const s = expectData(await client.getSession(), "getSession after signIn.passkey");
+      check(s.user.id === passkeyState.userId, `getSession ${show(s)}`);
+      const deleted = expectData(await client.passkey.deletePasskey({ id: passkeyState.passkeyId }), "deletePasskey");
+      check(deleted.status === true, `deletePasskey ${show(deleted)}`);
+      expectData(await client.signOut(), "signOut");
+      expectError(await client.signIn.passkey(), 401, "PASSKEY_NOT_FOUND", "signIn.passkey with a deleted passkey");
+      check(!sessionCookieName(), "a deleted passkey signed in");
+      return "signed in without an email; a deleted passkey signs in no more";
+    },
+  ],
+);
+
+// Two-factor (api.md §9.2) with twoFactorClient. TOTP codes (RFC 6238: HMAC-SHA1, 6 digits,
+// 30 s) are computed here with node:crypto from the totpURI's base32 secret.
+function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of text.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+function totpCode(totpURI, stepOffset = 0) {
+  const secret = base32Decode(new URL(totpURI).searchParams.get("secret"));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + stepOffset));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1e6).padStart(6, "0");
+}
+// Waits for a new 30-second step when the current one ends within `margin` ms.
+async function freshStep(margin = 3000) {
+  const left = 30000 - (Date.now() % 30000);
+  if (left < margin) await new Promise((done) => setTimeout(done, left + 200));
+}
+const twoFactorState = { email: `compat-2fa-${stamp}@example.com`, userId: null, totpURI: null, backupCodes: null };
+
+flows.push(
+  [
+    "t_two_factor_totp",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const { email } = twoFactorState;
+      const up = expectData(await client.signUp.email({ email, password: PASSWORD, name: NAME }), "signUp.email");
+      twoFactorState.userId = up.user.id;
+      const enabled = expectData(await client.twoFactor.enable({ password: PASSWORD }), "twoFactor.enable");
+      check(enabled.totpURI?.startsWith("otpauth://totp/") && enabled.backupCodes?.length === 10, `enable ${show(enabled)}`);
+      twoFactorState.totpURI = enabled.totpURI;
+      twoFactorState.backupCodes = enabled.backupCodes;
+      expectError(await client.twoFactor.verifyTotp({ code: "000000" }), 401, "INVALID_CODE", "verifyTotp wrong code");
+      await freshStep();
+      // (Authmesh answers the updated user; the peer the user as it was before.)
+      const verified = expectData(await client.twoFactor.verifyTotp({ code: totpCode(enabled.totpURI) }), "twoFactor.verifyTotp");
+      check(verified.user?.id === up.user.id, `verifyTotp ${show(verified)}`);
+      const s = expectData(await client.getSession(), "getSession after enabling");
+      check(s.user.twoFactorEnabled === true, `getSession ${show(s.user)}`);
+      const uri = expectData(await client.twoFactor.getTotpUri({ password: PASSWORD }), "twoFactor.getTotpUri");
+      const secretOf = (totpURI) => new URL(totpURI).searchParams.get("secret");
+      check(secretOf(uri.totpURI) === secretOf(enabled.totpURI), `getTotpUri ${show(uri)}`);
+      const codes = expectData(await client.twoFactor.generateBackupCodes({ password: PASSWORD }), "generateBackupCodes");
+      check(codes.status === true && codes.backupCodes.length === 10, `generateBackupCodes ${show(codes)}`);
+      twoFactorState.backupCodes = codes.backupCodes;
+      expectData(await client.signOut(), "signOut");
+
+      const challenge = expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email");
+      // (The peer also offers "otp", a mailed code, to every two-factor user; Authmesh does not.)
+      check(challenge.twoFactorRedirect === true && challenge.twoFactorMethods?.[0] === "totp", `signIn ${show(challenge)}`);
+      check(twoFactorRedirects.at(-1)?.[0] === "totp", `onTwoFactorRedirect ${show(twoFactorRedirects)}`);
+      check(!sessionCookieName(), "a session cookie before the second factor");
+      const none = await client.getSession();
+      check(none.error === null && none.data === null, `getSession before the factor ${show(none)}`);
+      clientIp = otherClientIp();
+      const signedIn = expectData(
+        await client.twoFactor.verifyTotp({ code: totpCode(enabled.totpURI, 1), trustDevice: true }),
+        "verifyTotp at sign-in",
+      );
+      check(signedIn.user?.id === up.user.id, `verifyTotp ${show(signedIn)}`);
+      checkSessionCookieFor(signedIn.token, "twoFactor.verifyTotp");
+      check([...jar.keys()].some((k) => k.endsWith("trust_device")), "no trust_device cookie");
+      expectData(await client.signOut(), "signOut");
+      const trusted = expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email from a trusted device");
+      check(trusted.user?.id === up.user.id && !trusted.twoFactorRedirect, `trusted sign-in ${show(trusted)}`);
+      checkSessionCookieFor(trusted.token, "signIn.email from a trusted device");
+      return { userId: up.user.id, trustedDevice: true };
+    },
+  ],
+  [
+    "u_two_factor_backup_code_and_disable",
+    async () => {
+      check(twoFactorState.userId, "no two-factor user (the TOTP flow failed?)");
+      clientIp = otherClientIp();
+      jar.clear();
+      const { email } = twoFactorState;
+      expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email");
+      const [code] = twoFactorState.backupCodes;
+      expectError(await client.twoFactor.verifyBackupCode({ code: "AAAAA-BBBBB" }), 401, "INVALID_BACKUP_CODE", "wrong backup code");
+      const signedIn = expectData(await client.twoFactor.verifyBackupCode({ code }), "twoFactor.verifyBackupCode");
+      checkSessionCookieFor(signedIn.token, "twoFactor.verifyBackupCode");
+      clientIp = otherClientIp();
+      expectError(await client.twoFactor.disable({ password: `${PASSWORD}-wrong` }), 400, "INVALID_PASSWORD", "disable wrong password");
+      const disabled = expectData(await client.twoFactor.disable({ password: PASSWORD }), "twoFactor.disable");
+      check(disabled.status === true, `disable ${show(disabled)}`);
+      const s = expectData(await client.getSession(), "getSession after disabling");
+      check(s.user.twoFactorEnabled === false, `getSession ${show(s.user)}`);
+      return "backup code signs in; disabled";
+    },
+  ],
+  [
+    "v_two_factor_otp",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const email = `compat-2fa-otp-${stamp}@example.com`;
+      expectData(await client.signUp.email({ email, password: PASSWORD, name: NAME }), "signUp.email");
+      const enabled = expectData(await client.twoFactor.enable({ password: PASSWORD, method: "otp" }), "enable otp");
+      check(enabled.method === "otp", `enable ${show(enabled)}`);
+      expectData(await client.signOut(), "signOut");
+      const challenge = expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email");
+      check(show(challenge.twoFactorMethods) === '["otp"]', `signIn ${show(challenge)}`);
+      const sent = expectData(await client.twoFactor.sendOtp(), "twoFactor.sendOtp");
+      check(sent.status === true, `sendOtp ${show(sent)}`);
+      const { otp } = await mailed(email, "two-factor-otp");
+      const signedIn = expectData(await client.twoFactor.verifyOtp({ code: otp }), "twoFactor.verifyOtp");
+      checkSessionCookieFor(signedIn.token, "twoFactor.verifyOtp");
+      check(signedIn.user?.email === email, `verifyOtp ${show(signedIn)}`);
+      jar.clear();
+      return "mailed code signs in";
+    },
+  ],
+);
+
+// The admin plugin (api.md §9.9) with adminClient, as the server's seeded admin.
+const ADMIN_EMAIL = process.env.AUTH_ADMIN_EMAIL || "admin@peer.test";
+const ADMIN_PASSWORD = process.env.AUTH_ADMIN_PASSWORD || "admin-password-123";
+const adminState = { adminId: null, jar: null, user: null, userJar: null };
+
+// Signs the admin in on a fresh client IP; the admin's cookies stay in `adminState.jar`.
+async function asAdmin() {
+  if (adminState.jar) {
+    restoreJar(adminState.jar);
+    return;
+  }
+  clientIp = otherClientIp();
+  jar.clear();
+  const data = expectData(await client.signIn.email({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }), "admin signIn.email");
+  check(data.user.role === "admin", `the admin's role ${show(data.user.role)}`);
+  adminState.adminId = data.user.id;
+  adminState.jar = snapshotJar();
+}
+
+flows.push(
+  [
+    "admin_users",
+    async () => {
+      await asAdmin();
+      const email = `compat-admin-${stamp}@example.com`;
+      const created = expectData(
+        await client.admin.createUser({ email, password: PASSWORD, name: NAME, role: "user" }),
+        "admin.createUser",
+      );
+      check(created.user.email === email && created.user.role === "user", `createUser ${show(created)}`);
+      const id = created.user.id;
+      const listed = expectData(
+        await client.admin.listUsers({ query: { searchValue: `compat-admin-${stamp}`, limit: 10, sortBy: "createdAt" } }),
+        "admin.listUsers",
+      );
+      check(listed.total === 1 && listed.users[0]?.id === id && listed.limit === 10, `listUsers ${show(listed)}`);
+      const none = expectData(
+        await client.admin.listUsers({ query: { searchValue: "%' OR '1'='1", searchField: "name" } }),
+        "admin.listUsers with SQL-like input",
+      );
+      check(none.total === 0 && none.users.length === 0, `listUsers SQL-like ${show(none)}`);
+      const got = expectData(await client.admin.getUser({ query: { id } }), "admin.getUser");
+      check(got.id === id && got.email === email, `getUser ${show(got)}`);
+      const updated = expectData(await client.admin.updateUser({ userId: id, data: { name: "Renamed" } }), "admin.updateUser");
+      check(updated.name === "Renamed", `updateUser ${show(updated)}`);
+      const role = expectData(await client.admin.setRole({ userId: id, role: "admin" }), "admin.setRole");
+      check(role.user.role === "admin", `setRole ${show(role)}`);
+      expectData(await client.admin.setRole({ userId: id, role: "user" }), "admin.setRole back");
+      const password = expectData(
+        await client.admin.setUserPassword({ userId: id, newPassword: `${PASSWORD}-new` }),
+        "admin.setUserPassword",
+      );
+      check(password.status === true, `setUserPassword ${show(password)}`);
+      const allowed = expectData(
+        await client.admin.hasPermission({ permissions: { user: ["list"], session: ["revoke"] } }),
+        "admin.hasPermission",
+      );
+      check(allowed.success === true && allowed.error === null, `hasPermission ${show(allowed)}`);
+      const denied = expectData(await client.admin.hasPermission({ permissions: { user: ["impersonate-admins"] } }), "hasPermission");
+      check(denied.success === false, `hasPermission impersonate-admins ${show(denied)}`);
+      check(client.admin.checkRolePermission({ role: "user", permissions: { user: ["list"] } }) === false, "checkRolePermission");
+      const removed = expectData(await client.admin.removeUser({ userId: id }), "admin.removeUser");
+      check(removed.success === true, `removeUser ${show(removed)}`);
+      expectError(await client.admin.getUser({ query: { id } }), 404, "USER_NOT_FOUND", "getUser after removeUser");
+      return { created: id, removed: true };
+    },
+  ],
+  [
+    "admin_ban_and_sessions",
+    async () => {
+      clientIp = otherClientIp();
+      jar.clear();
+      const email = `compat-banned-${stamp}@example.com`;
+      const up = expectData(await client.signUp.email({ email, password: PASSWORD, name: NAME }), "signUp.email");
+      adminState.user = up.user;
+      adminState.userJar = snapshotJar();
+      await asAdmin();
+      const sessions = expectData(await client.admin.listUserSessions({ userId: up.user.id }), "admin.listUserSessions");
+      check(sessions.sessions.length === 1 && sessions.sessions[0].userId === up.user.id, `listUserSessions ${show(sessions)}`);
+      const banned = expectData(
+        await client.admin.banUser({ userId: up.user.id, banReason: "compat", banExpiresIn: 3600 }),
+        "admin.banUser",
+      );
+      check(banned.user.banned === true && banned.user.banReason === "compat", `banUser ${show(banned)}`);
+      expectError(await client.admin.banUser({ userId: adminState.adminId }), 400, "YOU_CANNOT_BAN_YOURSELF", "ban oneself");
+      // The banned user's session is gone at once (no cookie cache on the server side).
+      restoreJar(adminState.userJar);
+      const after = await client.getSession({ query: { disableCookieCache: true } });
+      check(after.error === null && after.data === null, `getSession of a banned user ${show(after)}`);
+      clientIp = otherClientIp();
+      const refused = expectError(await client.signIn.email({ email, password: PASSWORD }), 403, "BANNED_USER", "signIn.email banned");
+      check(refused.message.startsWith("You have been banned from this application."), `banned message ${show(refused)}`);
+      await asAdmin();
+      const unbanned = expectData(await client.admin.unbanUser({ userId: up.user.id }), "admin.unbanUser");
+      check(unbanned.user.banned === false, `unbanUser ${show(unbanned)}`);
+      clientIp = otherClientIp();
+      jar.clear();
+      expectData(await client.signIn.email({ email, password: PASSWORD }), "signIn.email after unban");
+      adminState.userJar = snapshotJar();
+      await asAdmin();
+      const listed = expectData(await client.admin.listUserSessions({ userId: up.user.id }), "listUserSessions");
+      const revoked = expectData(
+        await client.admin.revokeUserSession({ sessionToken: listed.sessions[0].token }),
+        "admin.revokeUserSession",
+      );
+      check(revoked.success === true, `revokeUserSession ${show(revoked)}`);
+      const all = expectData(await client.admin.revokeUserSessions({ userId: up.user.id }), "admin.revokeUserSessions");
+      check(all.success === true, `revokeUserSessions ${show(all)}`);
+      restoreJar(adminState.userJar);
+      const gone = await client.getSession({ query: { disableCookieCache: true } });
+      check(gone.error === null && gone.data === null, `getSession after revokeUserSession ${show(gone)}`);
+      return "banned: session gone, sign-in refused; unbanned: signs in";
+    },
+  ],
+  [
+    "admin_impersonation",
+    async () => {
+      check(adminState.user, "no user to impersonate (the ban flow failed?)");
+      await asAdmin();
+      const started = expectData(await client.admin.impersonateUser({ userId: adminState.user.id }), "admin.impersonateUser");
+      check(started.session.impersonatedBy === adminState.adminId && started.user.id === adminState.user.id, `impersonateUser ${show(started)}`);
+      check([...jar.keys()].some((k) => k.endsWith("admin_session")), "no admin_session cookie");
+      const as = expectData(await client.getSession(), "getSession while impersonating");
+      check(as.user.id === adminState.user.id && as.session.impersonatedBy === adminState.adminId, `getSession ${show(as)}`);
+      expectError(await client.admin.listUsers({ query: {} }), 403, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS", "listUsers as the user");
+      const stopped = expectData(await client.admin.stopImpersonating(), "admin.stopImpersonating");
+      check(stopped.user.id === adminState.adminId, `stopImpersonating ${show(stopped)}`);
+      check(![...jar.keys()].some((k) => k.endsWith("admin_session")), "admin_session cookie left behind");
+      const back = expectData(await client.getSession(), "getSession after stopping");
+      check(back.user.id === adminState.adminId && !back.session.impersonatedBy, `getSession ${show(back)}`);
+      jar.clear();
+      const anonymous = await client.admin.listUsers({ query: {} });
+      check(anonymous.data === null && anonymous.error?.status === 401, `listUsers without a session ${show(anonymous)}`);
+      return "impersonated and back";
     },
   ],
 );

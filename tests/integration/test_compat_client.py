@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from authmesh_kit.testing.pytest_plugin import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.conftest import browser, unique_email
 from tests.integration.test_delete_user import age_sessions
 
@@ -29,7 +30,7 @@ NODE_MODULES = COMPAT_DIR / "node_modules"
 # Written after a successful `npm ci`: the sha256 of the lockfile it installed.
 STAMP = NODE_MODULES / ".authmesh-lock-sha256"
 TRUSTED_ORIGIN = "http://localhost:3000"
-FLOW_COUNT = 24
+FLOW_COUNT = 32
 NPM_CI_TIMEOUT_S = 300
 FLOWS_TIMEOUT_S = 120
 
@@ -107,6 +108,9 @@ def _run_flows(
         AUTH_CLIENT_IP=_random_client_ip(),
         # Lets the flows read the session_data cookie with Better-Auth's getCookieCache.
         AUTH_SECRET=secret,
+        # The admin flows sign in as the stack's seeded admin.
+        AUTH_ADMIN_EMAIL=ADMIN_EMAIL,
+        AUTH_ADMIN_PASSWORD=ADMIN_PASSWORD,
     )
     log = workdir / "flows.log"
     rc = _run([node, "flows.mjs"], log, FLOWS_TIMEOUT_S, env)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from authmesh.identity.v1 import identity_pb2, passwordless_pb2
+from authmesh.identity.v1 import admin_pb2, identity_pb2, passwordless_pb2
+from authmesh.mfa.v1 import mfa_pb2, passkey_pb2
 from authmesh.session.v1 import session_pb2
 
 
@@ -66,8 +67,33 @@ EMAIL_CODE_FAILED = EventType(
 MAGIC_LINK_REQUESTED = EventType(
     "auth.identity.magic_link.requested", 1, passwordless_pb2.MagicLinkRequested
 )
+USER_BANNED = EventType("auth.identity.user.banned", 1, admin_pb2.UserBanned)
+USER_UNBANNED = EventType("auth.identity.user.unbanned", 1, admin_pb2.UserUnbanned)
+PASSKEY_REGISTERED = EventType("auth.mfa.passkey.registered", 1, passkey_pb2.PasskeyRegistered)
+PASSKEY_RENAMED = EventType("auth.mfa.passkey.renamed", 1, passkey_pb2.PasskeyRenamed)
+PASSKEY_DELETED = EventType("auth.mfa.passkey.deleted", 1, passkey_pb2.PasskeyDeleted)
+PASSKEY_VERIFIED = EventType("auth.mfa.passkey.verified", 1, passkey_pb2.PasskeyVerified)
+PASSKEY_REJECTED = EventType("auth.mfa.passkey.rejected", 1, passkey_pb2.PasskeyRejected)
+# A signature counter that did not move forward: the key may have been copied.
+PASSKEY_CLONE_SUSPECTED = EventType(
+    "auth.mfa.passkey.clone_suspected", 1, passkey_pb2.PasskeyCloneSuspected
+)
+TWO_FACTOR_ENROLLED = EventType("auth.mfa.two_factor.enrolled", 1, mfa_pb2.TwoFactorEnrolled)
+TWO_FACTOR_DISABLED = EventType("auth.mfa.two_factor.disabled", 1, mfa_pb2.TwoFactorDisabled)
+TWO_FACTOR_VERIFIED = EventType("auth.mfa.two_factor.verified", 1, mfa_pb2.TwoFactorVerified)
+TWO_FACTOR_FAILED = EventType("auth.mfa.two_factor.failed", 1, mfa_pb2.TwoFactorFailed)
+TWO_FACTOR_LOCKED = EventType("auth.mfa.two_factor.locked", 1, mfa_pb2.TwoFactorLocked)
+BACKUP_CODES_GENERATED = EventType(
+    "auth.mfa.backup_codes.generated", 1, mfa_pb2.BackupCodesGenerated
+)
+TRUSTED_DEVICES_REVOKED = EventType(
+    "auth.mfa.trusted_devices.revoked", 1, mfa_pb2.TrustedDevicesRevoked
+)
 SESSION_CREATED = EventType("auth.session.session.created", 1, session_pb2.SessionCreated)
 SESSION_REVOKED = EventType("auth.session.session.revoked", 1, session_pb2.SessionRevoked)
+IMPERSONATION_STARTED = EventType(
+    "auth.session.impersonation.started", 1, session_pb2.ImpersonationStarted
+)
 
 CATALOGUE: dict[str, EventType] = {
     event.type: event
@@ -90,7 +116,23 @@ CATALOGUE: dict[str, EventType] = {
         EMAIL_CODE_REQUESTED,
         EMAIL_CODE_FAILED,
         MAGIC_LINK_REQUESTED,
+        USER_BANNED,
+        USER_UNBANNED,
+        PASSKEY_REGISTERED,
+        PASSKEY_RENAMED,
+        PASSKEY_DELETED,
+        PASSKEY_VERIFIED,
+        PASSKEY_REJECTED,
+        PASSKEY_CLONE_SUSPECTED,
+        TWO_FACTOR_ENROLLED,
+        TWO_FACTOR_DISABLED,
+        TWO_FACTOR_VERIFIED,
+        TWO_FACTOR_FAILED,
+        TWO_FACTOR_LOCKED,
+        BACKUP_CODES_GENERATED,
+        TRUSTED_DEVICES_REVOKED,
         SESSION_CREATED,
         SESSION_REVOKED,
+        IMPERSONATION_STARTED,
     )
 }

@@ -211,6 +211,10 @@ class Plan:
             env["AUTHMESH_BASE_URL"] = self.base_url
             if spec.require_email_verification:
                 env["AUTHMESH_REQUIRE_EMAIL_VERIFICATION"] = "true"
+        if name == "mfa":
+            # The passkeys' relying party: the public URL's host and the trusted origins.
+            env["AUTHMESH_BASE_URL"] = self.base_url
+            env["AUTHMESH_TRUSTED_ORIGINS"] = spec.trusted_origins
         if name == "identity" and spec.admin_email:
             env |= {
                 "AUTHMESH_ADMIN_EMAIL": spec.admin_email,

@@ -9,22 +9,30 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from authmesh_gateway.clients.admin import AdminClient
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.passkey import PasskeyClient
 from authmesh_gateway.clients.passwordless import PasswordlessClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.clients.tokens import TokenClient
+from authmesh_gateway.clients.two_factor import TwoFactorClient
 from authmesh_gateway.context import GatewayContext
 from authmesh_gateway.http_io import error_response
 from authmesh_gateway.routes import (
     account,
+    admin,
+    admin_sessions,
     email_otp,
     email_password,
     jwt,
     magic_link,
+    passkey,
     password,
     phone_number,
     session,
     test_outbox,
+    test_passkey_page,
+    two_factor,
     user,
     username,
     verification,
@@ -44,6 +52,7 @@ from authmesh_kit.runtime import ServiceRuntime
 from authmesh_kit.settings import Mode
 
 BASE_PATH = "/api/auth"
+EXTRAS_PATH = "/api"  # Authmesh endpoints beside Better-Auth's
 _GET_SESSION_PATH = f"{BASE_PATH}/get-session".encode()
 log = structlog.get_logger(__name__)
 _NOT_FOUND = Response(b"", 404)
@@ -104,10 +113,12 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
         cache = SessionCache(settings.session_cache_ttl_s)
         identity_channel = runtime.channel("identity", settings.identity_addr, timeout)
         session_channel = runtime.channel("session", settings.session_addr, timeout)
+        mfa_channel = runtime.channel("mfa", settings.mfa_addr, timeout)
         app.state.ctx = GatewayContext(
             settings=settings,
             identity=IdentityClient(identity_channel),
             passwordless=PasswordlessClient(identity_channel),
+            admin=AdminClient(identity_channel),
             session=SessionClient(session_channel),
             cache=cache,
             cookies=CookieNames.for_base_url(
@@ -121,6 +132,8 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
             trusted_origins=trusted_origins,
             tokens=TokenClient(session_channel),
             jwts=JwtCache(),
+            passkeys=PasskeyClient(mfa_channel),
+            two_factor=TwoFactorClient(mfa_channel),
         )
         listener = RevocationListener(runtime.nats, cache, settings.namespace)
         runtime.nats.start()
@@ -155,8 +168,14 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     app.include_router(username.router, prefix=BASE_PATH)
     app.include_router(phone_number.router, prefix=BASE_PATH)
     app.include_router(account.router, prefix=BASE_PATH)
+    app.include_router(admin.router, prefix=BASE_PATH)
+    app.include_router(admin_sessions.router, prefix=BASE_PATH)
+    app.include_router(passkey.router, prefix=BASE_PATH)
+    app.include_router(two_factor.router, prefix=BASE_PATH)
+    app.include_router(two_factor.extras, prefix=EXTRAS_PATH)
     if settings.mode is Mode.TEST:  # test-outbox.md: never in development or production
         app.include_router(test_outbox.router)
+        app.include_router(test_passkey_page.router)
 
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, error: ApiError) -> Response:

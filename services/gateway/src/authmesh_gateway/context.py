@@ -4,10 +4,13 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from authmesh_gateway.clients.admin import AdminClient
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.passkey import PasskeyClient
 from authmesh_gateway.clients.passwordless import PasswordlessClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.clients.tokens import TokenClient
+from authmesh_gateway.clients.two_factor import TwoFactorClient
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_gateway.sessions.jwt_cache import JwtCache
@@ -22,6 +25,7 @@ class GatewayContext:
     settings: GatewaySettings
     identity: IdentityClient
     passwordless: PasswordlessClient  # identity's emailOTP and magicLink flows
+    admin: AdminClient  # identity's AdminService (the admin plugin)
     session: SessionClient
     cache: SessionCache
     cookies: CookieNames
@@ -30,6 +34,8 @@ class GatewayContext:
     trusted_origins: TrustedOrigins
     tokens: TokenClient  # the session service's TokenService: JWTs and the JWKS
     jwts: JwtCache
+    passkeys: PasskeyClient  # mfa's PasskeyService
+    two_factor: TwoFactorClient  # mfa's TwoFactorService
     # Signed cookie values already verified, to their token: a repeat visit skips URL-decoding
     # and HMAC. Only verified values enter, so a forged cookie never matches.
     verified_cookies: dict[str, str] = field(default_factory=dict)

@@ -41,7 +41,62 @@ _BETTER_AUTH: dict[str, tuple[int, str]] = {
     "PASSWORD_COMPROMISED": (400, "PASSWORD_COMPROMISED"),
     "ACCOUNT_TEMPORARILY_LOCKED": (429, "ACCOUNT_TEMPORARILY_LOCKED"),
     "UNEXPECTED_ERROR": (400, "UNEXPECTED_ERROR"),
+    # passkey (api.md §9.3). PASSKEY_NOT_FOUND is 401 at verify-authentication and
+    # NOT_PASSKEY_OWNER differs per endpoint: routes/passkey.py answers those itself.
+    "CHALLENGE_NOT_FOUND": (400, "CHALLENGE_NOT_FOUND"),
+    "YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY": (
+        401,
+        "YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY",
+    ),
+    "FAILED_TO_VERIFY_REGISTRATION": (400, "FAILED_TO_VERIFY_REGISTRATION"),
+    "AUTHENTICATION_FAILED": (400, "AUTHENTICATION_FAILED"),
+    "PASSKEY_NOT_FOUND": (404, "PASSKEY_NOT_FOUND"),
+    # twoFactor (api.md §9.2); mfa's reasons are Better-Auth's codes. A lost backup-code race
+    # (409, message only) is answered by routes/two_factor.py.
+    "INVALID_TWO_FACTOR_COOKIE": (401, "INVALID_TWO_FACTOR_COOKIE"),
+    "INVALID_CODE": (401, "INVALID_CODE"),
+    "INVALID_BACKUP_CODE": (401, "INVALID_BACKUP_CODE"),
+    "TOTP_NOT_ENABLED": (400, "TOTP_NOT_ENABLED"),
+    "TOTP_ALREADY_ENABLED": (400, "TOTP_ALREADY_ENABLED"),
+    "OTP_NOT_ENABLED": (400, "OTP_NOT_ENABLED"),
+    "OTP_HAS_EXPIRED": (400, "OTP_HAS_EXPIRED"),
+    "TWO_FACTOR_NOT_ENABLED": (400, "TWO_FACTOR_NOT_ENABLED"),
+    "BACKUP_CODES_NOT_ENABLED": (400, "BACKUP_CODES_NOT_ENABLED"),
+    "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE": (400, "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE"),
+    # admin (api.md §9.9): identity's reasons are Better-Auth's codes. A taken address is 400
+    # there and `data` field errors are zod's: routes/admin.py answers those itself.
+    **{
+        code: (403, code)
+        for code in (
+            "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS",
+            "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS",
+            "YOU_ARE_NOT_ALLOWED_TO_GET_USER",
+            "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS",
+            "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE",
+            "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",
+            "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL",
+            "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER",
+            "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD",
+            "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS",
+            "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS",
+            "YOU_CANNOT_IMPERSONATE_ADMINS",
+        )
+    },
+    **{
+        code: (400, code)
+        for code in (
+            "YOU_CANNOT_BAN_YOURSELF",
+            "YOU_CANNOT_REMOVE_YOURSELF",
+            "NO_DATA_TO_UPDATE",
+            "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER",
+            "USER_ID_CANNOT_BE_UPDATED",
+            "INVALID_ROLE_TYPE",
+            "YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE",
+        )
+    },
 }
+# Codes whose message is the operator's, set by the service: Better-Auth's `bannedUserMessage`.
+_SERVICE_MESSAGES = frozenset({"BANNED_USER"})
 
 _STATUS_BY_KIND = {
     ErrorKind.INVALID_ARGUMENT: 400,
@@ -62,7 +117,9 @@ def _retry_after(error: DomainError) -> dict[str, str] | None:
 def api_error(error: DomainError) -> ApiError:
     if error.reason in _BETTER_AUTH:
         better_auth_status, code = _BETTER_AUTH[error.reason]
-        return ApiError(better_auth_status, code, message_for(code), _retry_after(error))
+        own = error.reason in _SERVICE_MESSAGES and error.message
+        message = error.message if own else message_for(code)
+        return ApiError(better_auth_status, code, message, _retry_after(error))
     if error.kind in (ErrorKind.UNAVAILABLE, ErrorKind.DEADLINE_EXCEEDED):
         return ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
     status = _STATUS_BY_KIND.get(error.kind)

@@ -57,3 +57,14 @@ def session_json(session: session_pb2.Session) -> dict[str, Any]:
         "impersonatedBy": _optional(session, "impersonated_by"),
         "id": session.id,
     }
+
+
+def listed_session_json(
+    session: session_pb2.Session, own_token: str, own_session_id: str
+) -> dict[str, Any]:
+    """A session as a listing shows it (list-sessions, admin list-user-sessions): the caller's
+    own with its token, any other with its id in the token's place, a handle that
+    revoke-session takes but no cookie or bearer header does."""
+    listed = session_json(session)
+    listed["token"] = own_token if session.id == own_session_id else session.id
+    return listed

@@ -41,6 +41,14 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     identity_addr: str = "127.0.0.1:50051"
     session_addr: str = "127.0.0.1:50052"
+    mfa_addr: str = "127.0.0.1:50053"
+    # Users with a second factor owe it after email-OTP, magic-link and email-verification
+    # sign-ins too (Better-Auth asks only after passwords); off restores Better-Auth's way.
+    two_factor_on_email_sign_in: bool = True
+    # Where a magic link opened with a callbackURL sends a user who still owes a second factor
+    # (like the twoFactorClient's `twoFactorPage`), relative to the base URL; empty: the
+    # callbackURL. The target gets `?twoFactorRedirect=true` and the `two_factor` cookie.
+    two_factor_page: str = Field(default="", max_length=2048)
     rpc_timeout_s: float = Field(default=1.0, gt=0, le=30)
     # Rate limits live in Redis (AUTHMESH_REDIS_URL); a Redis slower than this opens a breaker
     # for `rate_limit_breaker_s`, and each replica limits on its own meanwhile (DESIGN §5).

@@ -1,5 +1,5 @@
-"""The test outbox's routes exist in test mode only: development and production never have
-them (test-outbox.md, DESIGN §5)."""
+"""The test outbox's routes, and the passkey test page, exist in test mode only: development
+and production never have them (test-outbox.md, DESIGN §5)."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 
 from authmesh_gateway.app import create_app
-from authmesh_gateway.routes import test_outbox
+from authmesh_gateway.routes import test_outbox, test_passkey_page
 from authmesh_gateway.settings import GatewaySettings
 from authmesh_kit.grpc.service_auth import generate_key_pair
 
@@ -29,19 +29,20 @@ def fastapi_app(mode: str) -> FastAPI:
     return app
 
 
-def has_outbox(app: FastAPI) -> bool:
-    """Whether the outbox's router is included (FastAPI keeps included routers as such)."""
+def included_test_routers(app: FastAPI) -> list[bool]:
+    """Whether the outbox's and the passkey page's routers are included (FastAPI keeps
+    included routers as such)."""
     included = [getattr(route, "original_router", route) for route in app.routes]
-    return test_outbox.router in included
+    return [router in included for router in (test_outbox.router, test_passkey_page.router)]
 
 
 @pytest.mark.parametrize("mode", ["development", "production"])
 def test_no_outbox_outside_test_mode(mode: str) -> None:
-    assert not has_outbox(fastapi_app(mode))
+    assert included_test_routers(fastapi_app(mode)) == [False, False]
 
 
 def test_the_outbox_in_test_mode() -> None:
-    assert has_outbox(fastapi_app("test"))
+    assert included_test_routers(fastapi_app("test")) == [True, True]
 
 
 def test_recipients_are_keyed_lower_cased_like_notify_writes_them() -> None:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from authmesh_identity.domain.admin_permissions import ROLES, AdminPolicy
 from authmesh_identity.domain.model import AccountFlowPolicy, PasswordlessPolicy
 from authmesh_identity.domain.one_time_codes import CodePolicy
 from authmesh_identity.domain.passwords import (
@@ -15,6 +16,10 @@ from authmesh_identity.domain.passwords import (
     ThrottlePolicy,
 )
 from authmesh_kit.settings import DatabaseServiceSettings
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class PolicyChoice(StrEnum):
@@ -41,6 +46,17 @@ class IdentitySettings(DatabaseServiceSettings):
     )
     admin_email: str | None = None
     admin_password: SecretStr | None = None
+    # Better-Auth's admin plugin (domain/admin_permissions.py): the roles whose users count as
+    # admins, whom only `impersonate-admins` may impersonate (`adminRoles`, comma separated);
+    # users who may do everything (`adminUserIds`); `allowImpersonatingAdmins`; the answer to a
+    # banned user's sign-in (`bannedUserMessage`).
+    admin_roles: str = "admin"
+    admin_user_ids: str = ""
+    admin_allow_impersonating_admins: bool = False
+    banned_user_message: str = Field(default=AdminPolicy.banned_user_message, min_length=1)
+    # The admin listing's statement timeout, which bounds substring search (the one listing
+    # that may read the whole users table).
+    admin_search_timeout_ms: int = Field(default=2000, ge=100, le=30_000)
     # Identity seals the messages that carry its one-time secrets (kit crypto/key_ring.py).
     encryption_keys: SecretStr
     # The public URL of the gateway: every link mailed to users is built from it, never from
@@ -80,6 +96,14 @@ class IdentitySettings(DatabaseServiceSettings):
             raise ValueError("AUTHMESH_BASE_URL takes no query or fragment")
         return value.rstrip("/")
 
+    @field_validator("admin_roles")
+    @classmethod
+    def _check_admin_roles(cls, value: str) -> str:
+        unknown = set(_split(value)) - set(ROLES)
+        if unknown:
+            raise ValueError(f"AUTHMESH_ADMIN_ROLES names roles that do not exist: {unknown}")
+        return value
+
     @model_validator(mode="after")
     def _check_throttle(self) -> "IdentitySettings":
         if self.password_lock_after > self.password_disable_after:
@@ -100,6 +124,14 @@ class IdentitySettings(DatabaseServiceSettings):
                 lock_for=timedelta(seconds=self.password_lock_for_s),
                 disable_after=self.password_disable_after,
             ),
+        )
+
+    def admin_policy(self) -> AdminPolicy:
+        return AdminPolicy(
+            admin_roles=frozenset(_split(self.admin_roles)),
+            admin_user_ids=frozenset(_split(self.admin_user_ids)),
+            allow_impersonating_admins=self.admin_allow_impersonating_admins,
+            banned_user_message=self.banned_user_message,
         )
 
     def account_flow_policy(self) -> AccountFlowPolicy:

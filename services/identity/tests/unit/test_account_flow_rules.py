@@ -1,7 +1,7 @@
 """The account-flow use cases against an in-memory unit of work: which error each kind of bad
 token gets, in Better-Auth's order, and what a flow writes in its transaction."""
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -125,6 +125,19 @@ class FakeTransaction:
     async def update_profile(self, user_id: str, update: ProfileUpdate) -> User | None:
         raise NotImplementedError
 
+    async def update_user_fields(self, user_id: str, values: Mapping[str, Any]) -> User | None:
+        if user_id not in self.users:
+            return None
+        self.users[user_id] = replace(self.users[user_id], **values)  # columns are field names
+        return self.users[user_id]
+
+    async def lift_lapsed_ban(self, user_id: str) -> User | None:
+        user = self.users.get(user_id)
+        if user is None or not user.banned or user.is_banned(datetime.now(UTC)):
+            return None
+        self.users[user_id] = replace(user, banned=False, ban_reason=None, ban_expires=None)
+        return self.users[user_id]
+
     async def create_user(self, new_user: NewUser) -> User:
         raise NotImplementedError
 
@@ -156,6 +169,11 @@ class FakeTransaction:
     async def use_code(
         self, purpose: str, identifier: str, code_hash: bytes, policy: CodePolicy, *, consume: bool
     ) -> CodeCheck:
+        raise NotImplementedError
+
+    async def set_two_factor_enabled(
+        self, user_id: str, enabled: bool, changed_at: datetime
+    ) -> bool:
         raise NotImplementedError
 
     async def add_events(self, *events: Envelope) -> None:

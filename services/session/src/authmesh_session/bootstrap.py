@@ -4,7 +4,13 @@ from datetime import timedelta
 
 from authmesh_kit.crypto.key_ring import KeyRing
 from authmesh_kit.db.purge import PurgeRule, older_than, processed_events_rule
-from authmesh_kit.events.catalogue import EMAIL_CHANGED, PASSWORD_CHANGED, USER_DELETED, EventType
+from authmesh_kit.events.catalogue import (
+    EMAIL_CHANGED,
+    PASSWORD_CHANGED,
+    USER_BANNED,
+    USER_DELETED,
+    EventType,
+)
 from authmesh_kit.events.consumer import EventConsumer, Handler
 from authmesh_kit.events.names import AUTH_EVENTS, event_subject, stream_name
 from authmesh_kit.events.outbox import Outbox
@@ -16,6 +22,7 @@ from authmesh_session.domain.model import SessionLifetimes
 from authmesh_session.events.handlers import (
     EmailChangedHandler,
     PasswordChangedHandler,
+    UserBannedHandler,
     UserDeletedHandler,
 )
 from authmesh_session.settings import SessionSettings
@@ -33,6 +40,7 @@ async def serve() -> None:
         expires_in=timedelta(seconds=settings.session_expires_in_s),
         update_age=timedelta(seconds=settings.session_update_age_s),
         dont_remember_expires_in=timedelta(seconds=settings.dont_remember_expires_in_s),
+        impersonation_expires_in=timedelta(seconds=settings.impersonation_expires_in_s),
     )
     runtime.relay_outbox(engine, outbox)
     expired_after = timedelta(seconds=settings.purge_expired_after_s)
@@ -46,6 +54,7 @@ async def serve() -> None:
         ("password-changed", PASSWORD_CHANGED, PasswordChangedHandler(store)),
         ("email-changed", EMAIL_CHANGED, EmailChangedHandler(store)),
         ("user-deleted", USER_DELETED, UserDeletedHandler(store)),
+        ("user-banned", USER_BANNED, UserBannedHandler(store)),
     )
     for name, event, handler in account_changes:
         consumer = EventConsumer(

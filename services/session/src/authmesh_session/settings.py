@@ -16,6 +16,9 @@ class SessionSettings(DatabaseServiceSettings):
     session_expires_in_s: int = Field(default=30 * DAY_S, ge=60)
     session_update_age_s: int = Field(default=DAY_S, ge=0)
     dont_remember_expires_in_s: int = Field(default=DAY_S, ge=60)
+    # Better-Auth's admin `impersonationSessionDuration`: how long an admin's session as a user
+    # lives (never refreshed).
+    impersonation_expires_in_s: int = Field(default=3600, ge=60, le=DAY_S)
     # The jwt plugin (api.md §7, §9.11). `iss` and `aud` default to the public URL's origin,
     # as in Better-Auth. Signing keys rotate every `jwt_rotation_interval_s` and stay in the
     # JWKS for `jwt_grace_period_s` after (at least the token lifetime); their private halves

@@ -1,15 +1,16 @@
 """The session service's consumers of identity's account changes (password.changed,
-email.changed, user.deleted): what each revokes."""
+email.changed, user.deleted, user.banned): what each revokes."""
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authmesh.identity.v1 import identity_pb2
+from authmesh.identity.v1 import admin_pb2, identity_pb2
 from authmesh_kit.events.catalogue import (
     EMAIL_CHANGED,
     PASSWORD_CHANGED,
+    USER_BANNED,
     USER_CREATED,
     USER_DELETED,
 )
@@ -18,6 +19,7 @@ from authmesh_session.domain.model import Session
 from authmesh_session.events.handlers import (
     EmailChangedHandler,
     PasswordChangedHandler,
+    UserBannedHandler,
     UserDeletedHandler,
 )
 
@@ -119,3 +121,21 @@ async def test_a_deleted_user_loses_every_session_even_one_from_after_the_deleti
     await UserDeletedHandler(store)(None, envelope)  # type: ignore[arg-type]
     assert store.sessions == [someone_else]
     assert [e.type for e in store.events] == ["auth.session.session.revoked.v1"] * 2
+
+
+async def test_a_banned_user_loses_every_session() -> None:
+    envelope = build_envelope(USER_BANNED, admin_pb2.UserBanned(user_id="u1"), user_id="u1")
+    banned_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+    someone_else = _session("u2", banned_at - timedelta(seconds=5))
+    store = FakeStore(
+        [
+            _session("u1", banned_at - timedelta(seconds=5)),
+            _session("u1", banned_at + timedelta(seconds=1)),  # raced the ban
+            someone_else,
+        ]
+    )
+    await UserBannedHandler(store)(None, envelope)  # type: ignore[arg-type]
+    assert store.sessions == [someone_else]
+    assert [e.type for e in store.events] == ["auth.session.session.revoked.v1"] * 2
+    await UserBannedHandler(store)(None, _changed(revoke=True))  # type: ignore[arg-type]
+    assert store.sessions == [someone_else]  # not its event

@@ -129,6 +129,11 @@ class IdentityServiceStub:
                 request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
                 response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
                 _registered_method=True)
+        self.SetTwoFactorEnabled = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/SetTwoFactorEnabled',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -312,6 +317,16 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetTwoFactorEnabled(self, request, context):
+        """Sets `twoFactorEnabled` as mfa changed it at `changed_at` (mfa's FactorChange), unless a
+        newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
+        carry the same change for when this call fails. Answers the user as it now is.
+        Callers: gateway. Errors: USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -409,6 +424,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.DeleteUser,
                     request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.FromString,
                     response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.SerializeToString,
+            ),
+            'SetTwoFactorEnabled': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTwoFactorEnabled,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -924,6 +944,33 @@ class IdentityService:
             '/authmesh.identity.v1.IdentityService/DeleteUser',
             authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
             authmesh_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTwoFactorEnabled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/SetTwoFactorEnabled',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -138,6 +138,12 @@ class IdentityServiceStub:
     user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
     CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
     """
+    SetTwoFactorEnabled: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SetTwoFactorEnabledRequest, _identity_pb2.SetTwoFactorEnabledResponse]
+    """Sets `twoFactorEnabled` as mfa changed it at `changed_at` (mfa's FactorChange), unless a
+    newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
+    carry the same change for when this call fails. Answers the user as it now is.
+    Callers: gateway. Errors: USER_NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -240,6 +246,12 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
     user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
     CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
+    """
+    SetTwoFactorEnabled: _aio.UnaryUnaryMultiCallable[_identity_pb2.SetTwoFactorEnabledRequest, _identity_pb2.SetTwoFactorEnabledResponse]  # type: ignore[assignment]
+    """Sets `twoFactorEnabled` as mfa changed it at `changed_at` (mfa's FactorChange), unless a
+    newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
+    carry the same change for when this call fails. Answers the user as it now is.
+    Callers: gateway. Errors: USER_NOT_FOUND.
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -454,6 +466,18 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         user's address. The caller then revokes the user's sessions (session.RevokeUserSessions;
         user.deleted guarantees it). Callers: gateway. Errors: PASSWORD_TOO_LONG,
         CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD, INVALID_TOKEN, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def SetTwoFactorEnabled(
+        self,
+        request: _identity_pb2.SetTwoFactorEnabledRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.SetTwoFactorEnabledResponse, _abc.Awaitable[_identity_pb2.SetTwoFactorEnabledResponse]]:
+        """Sets `twoFactorEnabled` as mfa changed it at `changed_at` (mfa's FactorChange), unless a
+        newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
+        carry the same change for when this call fails. Answers the user as it now is.
+        Callers: gateway. Errors: USER_NOT_FOUND.
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

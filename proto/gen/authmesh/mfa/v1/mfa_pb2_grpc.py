@@ -25,8 +25,9 @@ if _version_not_supported:
     )
 
 
-class MfaServiceStub:
-    """Missing associated documentation comment in .proto file."""
+class TwoFactorServiceStub:
+    """Enrollment, for a signed-in user whose password the caller has checked.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -34,44 +35,202 @@ class MfaServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.GetFactors = channel.unary_unary(
-                '/authmesh.mfa.v1.MfaService/GetFactors',
-                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsRequest.SerializeToString,
-                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsResponse.FromString,
+        self.EnrollTotp = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/EnrollTotp',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpResponse.FromString,
+                _registered_method=True)
+        self.EnableOtp = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/EnableOtp',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnableOtpRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.FromString,
+                _registered_method=True)
+        self.DisableTwoFactor = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/DisableTwoFactor',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.DisableTwoFactorRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.FromString,
+                _registered_method=True)
+        self.GetTotpUri = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/GetTotpUri',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriResponse.FromString,
+                _registered_method=True)
+        self.GenerateBackupCodes = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/GenerateBackupCodes',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesResponse.FromString,
+                _registered_method=True)
+        self.StartChallenge = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/StartChallenge',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeResponse.FromString,
+                _registered_method=True)
+        self.RotateTrustedDevice = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/RotateTrustedDevice',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.RotateTrustedDeviceRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.TrustedDevice.FromString,
+                _registered_method=True)
+        self.SendOtp = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/SendOtp',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpResponse.FromString,
+                _registered_method=True)
+        self.Verify = channel.unary_unary(
+                '/authmesh.mfa.v1.TwoFactorService/Verify',
+                request_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyRequest.SerializeToString,
+                response_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyResponse.FromString,
                 _registered_method=True)
 
 
-class MfaServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+class TwoFactorServiceServicer:
+    """Enrollment, for a signed-in user whose password the caller has checked.
+    """
 
-    def GetFactors(self, request, context):
-        """Which second factors a user has. Callers: gateway. Not implemented yet.
+    def EnrollTotp(self, request, context):
+        """A new TOTP secret (and 10 new backup codes) awaiting its first verification, which
+        enables it; replaces a secret not verified yet. Callers: gateway.
+        Errors: TOTP_ALREADY_ENABLED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnableOtp(self, request, context):
+        """Turns on codes mailed as the second factor, at once. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableTwoFactor(self, request, context):
+        """Deletes every factor, backup code, pending code, challenge and trusted device of the
+        user. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTotpUri(self, request, context):
+        """The otpauth:// URI of the user's TOTP secret, verified or not. Callers: gateway.
+        Errors: TOTP_NOT_ENABLED (no secret).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GenerateBackupCodes(self, request, context):
+        """10 new backup codes replacing the old ones. Callers: gateway.
+        Errors: TWO_FACTOR_NOT_ENABLED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartChallenge(self, request, context):
+        """Sign-in.
+
+        A challenge for a user who passed a first factor: the `two_factor` cookie carries its id.
+        Callers: gateway. Errors: TWO_FACTOR_NOT_ENABLED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateTrustedDevice(self, request, context):
+        """Consumes a trusted device of the user and answers its successor (the `trust_device`
+        cookie rotates on every sign-in it skips the second factor of).
+        Callers: gateway. Errors: TRUSTED_DEVICE_NOT_FOUND (unknown, expired, revoked or another
+        user's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendOtp(self, request, context):
+        """Mails a 6-digit code (notify message `two-factor-otp`), replacing the scope's earlier one.
+        Callers: gateway. Errors: INVALID_TWO_FACTOR_COOKIE (no live challenge).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Verify(self, request, context):
+        """Checks a code of one factor. In a challenge, success consumes it, and with `trust_device`
+        records a trusted device; a TOTP code is accepted once per time step. Every try counts against the challenge's
+        attempts and, when wrong, against the user's consecutive failures.
+        In a session, a first successful TOTP or mailed code enables two-factor (the caller
+        rotates the session and tells identity). Callers: gateway.
+        Errors: INVALID_TWO_FACTOR_COOKIE, TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE (the challenge or
+        mailed code used up its tries), TOTP_NOT_ENABLED, BACKUP_CODES_NOT_ENABLED, INVALID_CODE,
+        INVALID_BACKUP_CODE, OTP_HAS_EXPIRED, BACKUP_CODE_RACE (FAILED_PRECONDITION: a concurrent use
+        of the same backup code won).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
 
-def add_MfaServiceServicer_to_server(servicer, server):
+def add_TwoFactorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'GetFactors': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetFactors,
-                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsRequest.FromString,
-                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsResponse.SerializeToString,
+            'EnrollTotp': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnrollTotp,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpResponse.SerializeToString,
+            ),
+            'EnableOtp': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnableOtp,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnableOtpRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.SerializeToString,
+            ),
+            'DisableTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableTwoFactor,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.DisableTwoFactorRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.SerializeToString,
+            ),
+            'GetTotpUri': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTotpUri,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriResponse.SerializeToString,
+            ),
+            'GenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GenerateBackupCodes,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesResponse.SerializeToString,
+            ),
+            'StartChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartChallenge,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeResponse.SerializeToString,
+            ),
+            'RotateTrustedDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateTrustedDevice,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.RotateTrustedDeviceRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.TrustedDevice.SerializeToString,
+            ),
+            'SendOtp': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendOtp,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpResponse.SerializeToString,
+            ),
+            'Verify': grpc.unary_unary_rpc_method_handler(
+                    servicer.Verify,
+                    request_deserializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyRequest.FromString,
+                    response_serializer=authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'authmesh.mfa.v1.MfaService', rpc_method_handlers)
+            'authmesh.mfa.v1.TwoFactorService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('authmesh.mfa.v1.MfaService', rpc_method_handlers)
+    server.add_registered_method_handlers('authmesh.mfa.v1.TwoFactorService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class MfaService:
-    """Missing associated documentation comment in .proto file."""
+class TwoFactorService:
+    """Enrollment, for a signed-in user whose password the caller has checked.
+    """
 
     @staticmethod
-    def GetFactors(request,
+    def EnrollTotp(request,
             target,
             options=(),
             channel_credentials=None,
@@ -84,9 +243,225 @@ class MfaService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/authmesh.mfa.v1.MfaService/GetFactors',
-            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsRequest.SerializeToString,
-            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetFactorsResponse.FromString,
+            '/authmesh.mfa.v1.TwoFactorService/EnrollTotp',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnrollTotpResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnableOtp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/EnableOtp',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.EnableOtpRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/DisableTwoFactor',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.DisableTwoFactorRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.FactorChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTotpUri(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/GetTotpUri',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GetTotpUriResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GenerateBackupCodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/GenerateBackupCodes',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.GenerateBackupCodesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/StartChallenge',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.StartChallengeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateTrustedDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/RotateTrustedDevice',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.RotateTrustedDeviceRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.TrustedDevice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendOtp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/SendOtp',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.SendOtpResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Verify(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.mfa.v1.TwoFactorService/Verify',
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyRequest.SerializeToString,
+            authmesh_dot_mfa_dot_v1_dot_mfa__pb2.VerifyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ from authmesh.events.v1 import envelope_pb2 as authmesh_dot_events_dot_v1_dot_en
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!authmesh/session/v1/session.proto\x12\x13\x61uthmesh.session.v1\x1a!authmesh/events/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x03\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nip_address\x18\x07 \x01(\t\x12\x12\n\nuser_agent\x18\x08 \x01(\t\x12#\n\x16\x61\x63tive_organization_id\x18\t \x01(\tH\x00\x88\x01\x01\x12\x1b\n\x0e\x61\x63tive_team_id\x18\n \x01(\tH\x01\x88\x01\x01\x12\x1c\n\x0fimpersonated_by\x18\x0b \x01(\tH\x02\x88\x01\x01\x12\x15\n\rdont_remember\x18\x0c \x01(\x08\x42\x19\n\x17_active_organization_idB\x11\n\x0f_active_team_idB\x12\n\x10_impersonated_by\"\xb2\x01\n\x14\x43reateSessionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nuser_agent\x18\x03 \x01(\t\x12\x15\n\rdont_remember\x18\x04 \x01(\x08\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x10\n\x08mfa_used\x18\x06 \x01(\x08\x12(\n\x05\x61\x63tor\x18\x07 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"F\n\x15\x43reateSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\";\n\x11GetSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x17\n\x0f\x64isable_refresh\x18\x02 \x01(\x08\"V\n\x12GetSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"O\n\x14RevokeSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"(\n\x15RevokeSessionResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"\x92\x01\n\x19RevokeUserSessionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x65xcept_token\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.ActorB\x0f\n\r_except_token\"-\n\x1aRevokeUserSessionsResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x05\"*\n\x17ListUserSessionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"J\n\x18ListUserSessionsResponse\x12.\n\x08sessions\x18\x01 \x03(\x0b\x32\x1c.authmesh.session.v1.Session\"z\n\x18RevokeUserSessionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x13\n\x0btoken_or_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"J\n\x19RevokeUserSessionResponse\x12-\n\x07revoked\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\"\x87\x01\n\x0eSessionCreated\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x10\n\x08mfa_used\x18\x04 \x01(\x08\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x0eSessionRevoked\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\ntoken_hash\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t2\x9b\x05\n\x0eSessionService\x12\x66\n\rCreateSession\x12).authmesh.session.v1.CreateSessionRequest\x1a*.authmesh.session.v1.CreateSessionResponse\x12]\n\nGetSession\x12&.authmesh.session.v1.GetSessionRequest\x1a\'.authmesh.session.v1.GetSessionResponse\x12\x66\n\rRevokeSession\x12).authmesh.session.v1.RevokeSessionRequest\x1a*.authmesh.session.v1.RevokeSessionResponse\x12u\n\x12RevokeUserSessions\x12..authmesh.session.v1.RevokeUserSessionsRequest\x1a/.authmesh.session.v1.RevokeUserSessionsResponse\x12o\n\x10ListUserSessions\x12,.authmesh.session.v1.ListUserSessionsRequest\x1a-.authmesh.session.v1.ListUserSessionsResponse\x12r\n\x11RevokeUserSession\x12-.authmesh.session.v1.RevokeUserSessionRequest\x1a..authmesh.session.v1.RevokeUserSessionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!authmesh/session/v1/session.proto\x12\x13\x61uthmesh.session.v1\x1a!authmesh/events/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x03\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nip_address\x18\x07 \x01(\t\x12\x12\n\nuser_agent\x18\x08 \x01(\t\x12#\n\x16\x61\x63tive_organization_id\x18\t \x01(\tH\x00\x88\x01\x01\x12\x1b\n\x0e\x61\x63tive_team_id\x18\n \x01(\tH\x01\x88\x01\x01\x12\x1c\n\x0fimpersonated_by\x18\x0b \x01(\tH\x02\x88\x01\x01\x12\x15\n\rdont_remember\x18\x0c \x01(\x08\x42\x19\n\x17_active_organization_idB\x11\n\x0f_active_team_idB\x12\n\x10_impersonated_by\"\xe4\x01\n\x14\x43reateSessionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nuser_agent\x18\x03 \x01(\t\x12\x15\n\rdont_remember\x18\x04 \x01(\x08\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x10\n\x08mfa_used\x18\x06 \x01(\x08\x12(\n\x05\x61\x63tor\x18\x07 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\x12\x1c\n\x0fimpersonated_by\x18\x08 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_impersonated_by\"F\n\x15\x43reateSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\";\n\x11GetSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x17\n\x0f\x64isable_refresh\x18\x02 \x01(\x08\"V\n\x12GetSessionResponse\x12-\n\x07session\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"_\n\x14RevokeSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\x12\x0e\n\x06reason\x18\x03 \x01(\t\"(\n\x15RevokeSessionResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"\x92\x01\n\x19RevokeUserSessionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x65xcept_token\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.ActorB\x0f\n\r_except_token\"-\n\x1aRevokeUserSessionsResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x05\"*\n\x17ListUserSessionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"J\n\x18ListUserSessionsResponse\x12.\n\x08sessions\x18\x01 \x03(\x0b\x32\x1c.authmesh.session.v1.Session\"z\n\x18RevokeUserSessionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x13\n\x0btoken_or_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"J\n\x19RevokeUserSessionResponse\x12-\n\x07revoked\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\"h\n\x17RevokeAnySessionRequest\x12\x13\n\x0btoken_or_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12(\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"I\n\x18RevokeAnySessionResponse\x12-\n\x07revoked\x18\x01 \x01(\x0b\x32\x1c.authmesh.session.v1.Session\"\x87\x01\n\x0eSessionCreated\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x10\n\x08mfa_used\x18\x04 \x01(\x08\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x82\x01\n\x14ImpersonationStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x15\n\radmin_user_id\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x0eSessionRevoked\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\ntoken_hash\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t2\x8c\x06\n\x0eSessionService\x12\x66\n\rCreateSession\x12).authmesh.session.v1.CreateSessionRequest\x1a*.authmesh.session.v1.CreateSessionResponse\x12]\n\nGetSession\x12&.authmesh.session.v1.GetSessionRequest\x1a\'.authmesh.session.v1.GetSessionResponse\x12\x66\n\rRevokeSession\x12).authmesh.session.v1.RevokeSessionRequest\x1a*.authmesh.session.v1.RevokeSessionResponse\x12u\n\x12RevokeUserSessions\x12..authmesh.session.v1.RevokeUserSessionsRequest\x1a/.authmesh.session.v1.RevokeUserSessionsResponse\x12o\n\x10ListUserSessions\x12,.authmesh.session.v1.ListUserSessionsRequest\x1a-.authmesh.session.v1.ListUserSessionsResponse\x12r\n\x11RevokeUserSession\x12-.authmesh.session.v1.RevokeUserSessionRequest\x1a..authmesh.session.v1.RevokeUserSessionResponse\x12o\n\x10RevokeAnySession\x12,.authmesh.session.v1.RevokeAnySessionRequest\x1a-.authmesh.session.v1.RevokeAnySessionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,33 +36,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SESSION']._serialized_start=127
   _globals['_SESSION']._serialized_end=549
   _globals['_CREATESESSIONREQUEST']._serialized_start=552
-  _globals['_CREATESESSIONREQUEST']._serialized_end=730
-  _globals['_CREATESESSIONRESPONSE']._serialized_start=732
-  _globals['_CREATESESSIONRESPONSE']._serialized_end=802
-  _globals['_GETSESSIONREQUEST']._serialized_start=804
-  _globals['_GETSESSIONREQUEST']._serialized_end=863
-  _globals['_GETSESSIONRESPONSE']._serialized_start=865
-  _globals['_GETSESSIONRESPONSE']._serialized_end=951
-  _globals['_REVOKESESSIONREQUEST']._serialized_start=953
-  _globals['_REVOKESESSIONREQUEST']._serialized_end=1032
-  _globals['_REVOKESESSIONRESPONSE']._serialized_start=1034
-  _globals['_REVOKESESSIONRESPONSE']._serialized_end=1074
-  _globals['_REVOKEUSERSESSIONSREQUEST']._serialized_start=1077
-  _globals['_REVOKEUSERSESSIONSREQUEST']._serialized_end=1223
-  _globals['_REVOKEUSERSESSIONSRESPONSE']._serialized_start=1225
-  _globals['_REVOKEUSERSESSIONSRESPONSE']._serialized_end=1270
-  _globals['_LISTUSERSESSIONSREQUEST']._serialized_start=1272
-  _globals['_LISTUSERSESSIONSREQUEST']._serialized_end=1314
-  _globals['_LISTUSERSESSIONSRESPONSE']._serialized_start=1316
-  _globals['_LISTUSERSESSIONSRESPONSE']._serialized_end=1390
-  _globals['_REVOKEUSERSESSIONREQUEST']._serialized_start=1392
-  _globals['_REVOKEUSERSESSIONREQUEST']._serialized_end=1514
-  _globals['_REVOKEUSERSESSIONRESPONSE']._serialized_start=1516
-  _globals['_REVOKEUSERSESSIONRESPONSE']._serialized_end=1590
-  _globals['_SESSIONCREATED']._serialized_start=1593
-  _globals['_SESSIONCREATED']._serialized_end=1728
-  _globals['_SESSIONREVOKED']._serialized_start=1730
-  _globals['_SESSIONREVOKED']._serialized_end=1819
-  _globals['_SESSIONSERVICE']._serialized_start=1822
-  _globals['_SESSIONSERVICE']._serialized_end=2489
+  _globals['_CREATESESSIONREQUEST']._serialized_end=780
+  _globals['_CREATESESSIONRESPONSE']._serialized_start=782
+  _globals['_CREATESESSIONRESPONSE']._serialized_end=852
+  _globals['_GETSESSIONREQUEST']._serialized_start=854
+  _globals['_GETSESSIONREQUEST']._serialized_end=913
+  _globals['_GETSESSIONRESPONSE']._serialized_start=915
+  _globals['_GETSESSIONRESPONSE']._serialized_end=1001
+  _globals['_REVOKESESSIONREQUEST']._serialized_start=1003
+  _globals['_REVOKESESSIONREQUEST']._serialized_end=1098
+  _globals['_REVOKESESSIONRESPONSE']._serialized_start=1100
+  _globals['_REVOKESESSIONRESPONSE']._serialized_end=1140
+  _globals['_REVOKEUSERSESSIONSREQUEST']._serialized_start=1143
+  _globals['_REVOKEUSERSESSIONSREQUEST']._serialized_end=1289
+  _globals['_REVOKEUSERSESSIONSRESPONSE']._serialized_start=1291
+  _globals['_REVOKEUSERSESSIONSRESPONSE']._serialized_end=1336
+  _globals['_LISTUSERSESSIONSREQUEST']._serialized_start=1338
+  _globals['_LISTUSERSESSIONSREQUEST']._serialized_end=1380
+  _globals['_LISTUSERSESSIONSRESPONSE']._serialized_start=1382
+  _globals['_LISTUSERSESSIONSRESPONSE']._serialized_end=1456
+  _globals['_REVOKEUSERSESSIONREQUEST']._serialized_start=1458
+  _globals['_REVOKEUSERSESSIONREQUEST']._serialized_end=1580
+  _globals['_REVOKEUSERSESSIONRESPONSE']._serialized_start=1582
+  _globals['_REVOKEUSERSESSIONRESPONSE']._serialized_end=1656
+  _globals['_REVOKEANYSESSIONREQUEST']._serialized_start=1658
+  _globals['_REVOKEANYSESSIONREQUEST']._serialized_end=1762
+  _globals['_REVOKEANYSESSIONRESPONSE']._serialized_start=1764
+  _globals['_REVOKEANYSESSIONRESPONSE']._serialized_end=1837
+  _globals['_SESSIONCREATED']._serialized_start=1840
+  _globals['_SESSIONCREATED']._serialized_end=1975
+  _globals['_IMPERSONATIONSTARTED']._serialized_start=1978
+  _globals['_IMPERSONATIONSTARTED']._serialized_end=2108
+  _globals['_SESSIONREVOKED']._serialized_start=2110
+  _globals['_SESSIONREVOKED']._serialized_end=2199
+  _globals['_SESSIONSERVICE']._serialized_start=2202
+  _globals['_SESSIONSERVICE']._serialized_end=2982
 # @@protoc_insertion_point(module_scope)

@@ -98,6 +98,7 @@ class CreateSessionRequest(_message.Message):
     METHOD_FIELD_NUMBER: _builtins.int
     MFA_USED_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    IMPERSONATED_BY_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     ip_address: _builtins.str
     user_agent: _builtins.str
@@ -106,6 +107,8 @@ class CreateSessionRequest(_message.Message):
     method: _builtins.str
     """sign-in method: "email", "sign-up", ..."""
     mfa_used: _builtins.bool
+    impersonated_by: _builtins.str
+    """the admin's user id: an impersonation"""
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -118,12 +121,15 @@ class CreateSessionRequest(_message.Message):
         method: _builtins.str = ...,
         mfa_used: _builtins.bool = ...,
         actor: _envelope_pb2.Actor | None = ...,
+        impersonated_by: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "impersonated_by", b"impersonated_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "dont_remember", b"dont_remember", "ip_address", b"ip_address", "method", b"method", "mfa_used", b"mfa_used", "user_agent", b"user_agent", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "dont_remember", b"dont_remember", "impersonated_by", b"impersonated_by", "ip_address", b"ip_address", "method", b"method", "mfa_used", b"mfa_used", "user_agent", b"user_agent", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__impersonated_by: _TypeAlias = _typing.Literal["impersonated_by"]  # noqa: Y015
+    _WhichOneofArgType__impersonated_by: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__impersonated_by) -> _WhichOneofReturnType__impersonated_by | None: ...
 
 Global___CreateSessionRequest: _TypeAlias = CreateSessionRequest  # noqa: Y015
 
@@ -198,7 +204,10 @@ class RevokeSessionRequest(_message.Message):
 
     TOKEN_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     token: _builtins.str
+    reason: _builtins.str
+    """"sign-out" when empty; "impersonation-stopped", ..."""
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -206,10 +215,11 @@ class RevokeSessionRequest(_message.Message):
         *,
         token: _builtins.str = ...,
         actor: _envelope_pb2.Actor | None = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "reason", b"reason", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -378,6 +388,55 @@ class RevokeUserSessionResponse(_message.Message):
 Global___RevokeUserSessionResponse: _TypeAlias = RevokeUserSessionResponse  # noqa: Y015
 
 @_typing.final
+class RevokeAnySessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOKEN_OR_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    token_or_id: _builtins.str
+    """a session token, or a session id from a listing"""
+    reason: _builtins.str
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        token_or_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "reason", b"reason", "token_or_id", b"token_or_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeAnySessionRequest: _TypeAlias = RevokeAnySessionRequest  # noqa: Y015
+
+@_typing.final
+class RevokeAnySessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVOKED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def revoked(self) -> Global___Session:
+        """absent when no session had that token or id"""
+
+    def __init__(
+        self,
+        *,
+        revoked: Global___Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["revoked", b"revoked"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked", b"revoked"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeAnySessionResponse: _TypeAlias = RevokeAnySessionResponse  # noqa: Y015
+
+@_typing.final
 class SessionCreated(_message.Message):
     """auth.session.session.created.v1"""
 
@@ -410,6 +469,39 @@ class SessionCreated(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SessionCreated: _TypeAlias = SessionCreated  # noqa: Y015
+
+@_typing.final
+class ImpersonationStarted(_message.Message):
+    """auth.session.impersonation.started.v1 — published with the session.created of an
+    impersonation: `admin_user_id` opened a session as `user_id`.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ADMIN_USER_ID_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    user_id: _builtins.str
+    admin_user_id: _builtins.str
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        admin_user_id: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admin_user_id", b"admin_user_id", "expires_at", b"expires_at", "session_id", b"session_id", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImpersonationStarted: _TypeAlias = ImpersonationStarted  # noqa: Y015
 
 @_typing.final
 class SessionRevoked(_message.Message):

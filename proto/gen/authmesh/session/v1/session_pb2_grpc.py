@@ -64,13 +64,20 @@ class SessionServiceStub:
                 request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.SerializeToString,
                 response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.FromString,
                 _registered_method=True)
+        self.RevokeAnySession = channel.unary_unary(
+                '/authmesh.session.v1.SessionService/RevokeAnySession',
+                request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.SerializeToString,
+                response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def CreateSession(self, request, context):
-        """Callers: gateway.
+        """With `impersonated_by`, an admin's session as the user (admin impersonate-user): it lives
+        AUTHMESH_IMPERSONATION_EXPIRES_IN_S, is never refreshed (`dont_remember` is implied), and
+        auth.session.impersonation.started is published with it. Callers: gateway.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,6 +127,16 @@ class SessionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeAnySession(self, request, context):
+        """Revokes one session of any user, named by its token or by its id (admin
+        revoke-user-session, which identity authorized first: session:revoke), and publishes
+        auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
+        then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,6 +169,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.RevokeUserSession,
                     request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.FromString,
                     response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.SerializeToString,
+            ),
+            'RevokeAnySession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeAnySession,
+                    request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.FromString,
+                    response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -316,6 +338,33 @@ class SessionService:
             '/authmesh.session.v1.SessionService/RevokeUserSession',
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionRequest.SerializeToString,
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeUserSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeAnySession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.session.v1.SessionService/RevokeAnySession',
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.SerializeToString,
+            authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

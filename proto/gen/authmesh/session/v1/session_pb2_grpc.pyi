@@ -32,7 +32,10 @@ class SessionServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SessionServiceAsyncStub: ...
     CreateSession: _grpc.UnaryUnaryMultiCallable[_session_pb2.CreateSessionRequest, _session_pb2.CreateSessionResponse]
-    """Callers: gateway."""
+    """With `impersonated_by`, an admin's session as the user (admin impersonate-user): it lives
+    AUTHMESH_IMPERSONATION_EXPIRES_IN_S, is never refreshed (`dont_remember` is implied), and
+    auth.session.impersonation.started is published with it. Callers: gateway.
+    """
     GetSession: _grpc.UnaryUnaryMultiCallable[_session_pb2.GetSessionRequest, _session_pb2.GetSessionResponse]
     """Looks a session up by its token and refreshes it per updateAge. Callers: gateway.
     Errors: SESSION_NOT_FOUND (unknown, revoked or expired).
@@ -56,12 +59,21 @@ class SessionServiceStub:
     another user, or none, is no error: `revoked` is then absent. Idempotent.
     Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
     """
+    RevokeAnySession: _grpc.UnaryUnaryMultiCallable[_session_pb2.RevokeAnySessionRequest, _session_pb2.RevokeAnySessionResponse]
+    """Revokes one session of any user, named by its token or by its id (admin
+    revoke-user-session, which identity authorized first: session:revoke), and publishes
+    auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
+    then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateSession: _aio.UnaryUnaryMultiCallable[_session_pb2.CreateSessionRequest, _session_pb2.CreateSessionResponse]  # type: ignore[assignment]
-    """Callers: gateway."""
+    """With `impersonated_by`, an admin's session as the user (admin impersonate-user): it lives
+    AUTHMESH_IMPERSONATION_EXPIRES_IN_S, is never refreshed (`dont_remember` is implied), and
+    auth.session.impersonation.started is published with it. Callers: gateway.
+    """
     GetSession: _aio.UnaryUnaryMultiCallable[_session_pb2.GetSessionRequest, _session_pb2.GetSessionResponse]  # type: ignore[assignment]
     """Looks a session up by its token and refreshes it per updateAge. Callers: gateway.
     Errors: SESSION_NOT_FOUND (unknown, revoked or expired).
@@ -85,6 +97,12 @@ class SessionServiceAsyncStub(SessionServiceStub):
     another user, or none, is no error: `revoked` is then absent. Idempotent.
     Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
     """
+    RevokeAnySession: _aio.UnaryUnaryMultiCallable[_session_pb2.RevokeAnySessionRequest, _session_pb2.RevokeAnySessionResponse]  # type: ignore[assignment]
+    """Revokes one session of any user, named by its token or by its id (admin
+    revoke-user-session, which identity authorized first: session:revoke), and publishes
+    auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
+    then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
+    """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -93,7 +111,10 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _session_pb2.CreateSessionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_session_pb2.CreateSessionResponse, _abc.Awaitable[_session_pb2.CreateSessionResponse]]:
-        """Callers: gateway."""
+        """With `impersonated_by`, an admin's session as the user (admin impersonate-user): it lives
+        AUTHMESH_IMPERSONATION_EXPIRES_IN_S, is never refreshed (`dont_remember` is implied), and
+        auth.session.impersonation.started is published with it. Callers: gateway.
+        """
 
     @_abc_1.abstractmethod
     def GetSession(
@@ -146,6 +167,18 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         auth.session.session.revoked in the same transaction (revoke-session). A session of
         another user, or none, is no error: `revoked` is then absent. Idempotent.
         Callers: gateway. Errors: INVALID_USER (no user id), INVALID_TOKEN (empty or too long).
+        """
+
+    @_abc_1.abstractmethod
+    def RevokeAnySession(
+        self,
+        request: _session_pb2.RevokeAnySessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_pb2.RevokeAnySessionResponse, _abc.Awaitable[_session_pb2.RevokeAnySessionResponse]]:
+        """Revokes one session of any user, named by its token or by its id (admin
+        revoke-user-session, which identity authorized first: session:revoke), and publishes
+        auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
+        then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
         """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,5 +1,7 @@
 """Typed calls to the identity service."""
 
+from google.protobuf import timestamp_pb2
+
 from authmesh.events.v1 import envelope_pb2
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_kit.grpc.client import ServiceChannel
@@ -265,3 +267,15 @@ class IdentityClient:
         )
         user_id: str = response.user_id
         return user_id
+
+    async def set_two_factor_enabled(
+        self, *, user_id: str, enabled: bool, changed_at: timestamp_pb2.Timestamp
+    ) -> identity_pb2.User:
+        """Sets `twoFactorEnabled` as mfa changed it (`changed_at` orders the changes)."""
+        request = identity_pb2.SetTwoFactorEnabledRequest(
+            user_id=user_id, enabled=enabled, changed_at=changed_at
+        )
+        user: identity_pb2.User = (
+            await self._channel.call(self._stub.SetTwoFactorEnabled, request)
+        ).user
+        return user

@@ -19,7 +19,11 @@ class SessionClient:
         dont_remember: bool,
         method: str,
         actor: envelope_pb2.Actor,
+        impersonated_by: str | None = None,
+        mfa_used: bool = False,
     ) -> session_pb2.Session:
+        """With `impersonated_by`, an admin's session as the user (session.proto); `mfa_used`
+        when the sign-in passed a second factor (recorded in session.created)."""
         request = session_pb2.CreateSessionRequest(
             user_id=user_id,
             ip_address=ip_address,
@@ -27,6 +31,8 @@ class SessionClient:
             dont_remember=dont_remember,
             method=method,
             actor=actor,
+            impersonated_by=impersonated_by,
+            mfa_used=mfa_used,
         )
         session: session_pb2.Session = (
             await self._channel.call(self._stub.CreateSession, request)
@@ -37,8 +43,8 @@ class SessionClient:
         request = session_pb2.GetSessionRequest(token=token, disable_refresh=disable_refresh)
         return await self._channel.call(self._stub.GetSession, request)
 
-    async def revoke(self, token: str, actor: envelope_pb2.Actor) -> bool:
-        request = session_pb2.RevokeSessionRequest(token=token, actor=actor)
+    async def revoke(self, token: str, actor: envelope_pb2.Actor, reason: str = "") -> bool:
+        request = session_pb2.RevokeSessionRequest(token=token, actor=actor, reason=reason)
         revoked: bool = (await self._channel.call(self._stub.RevokeSession, request)).revoked
         return revoked
 
@@ -69,4 +75,14 @@ class SessionClient:
             user_id=user_id, token_or_id=token_or_id, reason="revoked", actor=actor
         )
         response = await self._channel.call(self._stub.RevokeUserSession, request)
+        return response.revoked if response.HasField("revoked") else None
+
+    async def revoke_any_session(
+        self, token_or_id: str, *, actor: envelope_pb2.Actor
+    ) -> session_pb2.Session | None:
+        """Any user's session (an admin's revocation); None when none had that token or id."""
+        request = session_pb2.RevokeAnySessionRequest(
+            token_or_id=token_or_id, reason="revoked-by-admin", actor=actor
+        )
+        response = await self._channel.call(self._stub.RevokeAnySession, request)
         return response.revoked if response.HasField("revoked") else None

@@ -22,6 +22,7 @@ from authmesh_gateway.sessions.account_changes import revoke_user_sessions
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.current import require_session
 from authmesh_gateway.sessions.email_proof import sign_in_by_email_proof
+from authmesh_gateway.sessions.second_factor import SecondFactorRequired, two_factor_redirect
 from authmesh_gateway.wire.errors import INVALID_EMAIL, ApiError
 from authmesh_gateway.wire.schemas import (
     CHANGE_EMAIL_EMAIL_OTP,
@@ -105,9 +106,13 @@ async def sign_in_email_otp(request: Request) -> Response:
             image=body.get("image"),
             actor=actor,
         )
-        issued = await sign_in_by_email_proof(ctx, proof, method=SESSION_METHOD, actor=actor)
+        issued = await sign_in_by_email_proof(
+            ctx, proof, request=request, method=SESSION_METHOD, actor=actor
+        )
     except DomainError as error:
         raise _otp_error(error) from None
+    if isinstance(issued, SecondFactorRequired):
+        return two_factor_redirect(ctx, issued)
     response = json_response({"token": issued.session.token, "user": user_json(issued.user)})
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
     return response
@@ -125,9 +130,13 @@ async def verify_email(request: Request) -> Response:
             email=email, otp=body["otp"], actor=actor
         )
         proof = passwordless_pb2.EmailProof(user=user)
-        issued = await sign_in_by_email_proof(ctx, proof, method=SESSION_METHOD, actor=actor)
+        issued = await sign_in_by_email_proof(
+            ctx, proof, request=request, method=SESSION_METHOD, actor=actor
+        )
     except DomainError as error:
         raise _otp_error(error) from None
+    if isinstance(issued, SecondFactorRequired):
+        return two_factor_redirect(ctx, issued)
     response = json_response(
         {"status": True, "token": issued.session.token, "user": user_json(issued.user)}
     )

@@ -12,6 +12,7 @@ from authmesh_gateway.http_io import actor_of, check_first_login_csrf, json_resp
 from authmesh_gateway.serialize import user_json
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.issue import IssuedSession, issue_session
+from authmesh_gateway.sessions.second_factor import SecondFactorRequired, two_factor_redirect
 from authmesh_gateway.wire.body import FORM_OR_JSON
 from authmesh_gateway.wire.errors import (
     FAILED_TO_CREATE_USER,
@@ -91,6 +92,7 @@ async def sign_up_email(request: Request) -> Response:
         dont_remember = body.get("rememberMe") is False
         issued = await issue_session(
             ctx,
+            request=request,
             user_id=signed_up.user.id,
             method="sign-up",
             dont_remember=dont_remember,
@@ -98,6 +100,8 @@ async def sign_up_email(request: Request) -> Response:
         )
     except DomainError as error:
         raise api_error(error) from None
+    if isinstance(issued, SecondFactorRequired):
+        return two_factor_redirect(ctx, issued)
     response = json_response({"token": issued.session.token, "user": user_json(issued.user)})
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
     return response
@@ -119,7 +123,12 @@ async def sign_in_email(request: Request) -> Response:
         )
         dont_remember = body.get("rememberMe") is False
         issued = await issue_session(
-            ctx, user_id=user.id, method="email", dont_remember=dont_remember, actor=actor
+            ctx,
+            request=request,
+            user_id=user.id,
+            method="email",
+            dont_remember=dont_remember,
+            actor=actor,
         )
     except DomainError as error:
         raise api_error(error) from None
@@ -127,17 +136,24 @@ async def sign_in_email(request: Request) -> Response:
 
 
 def password_sign_in_response(
-    request: Request, ctx: GatewayContext, issued: IssuedSession, callback_url: str | None
+    request: Request,
+    ctx: GatewayContext,
+    issued: IssuedSession | SecondFactorRequired,
+    callback_url: str | None,
 ) -> Response:
     """Better-Auth's answer to a sign-in by email or username and password: `redirect`, the
     token, `url` only with a callbackURL (which also goes in a Location header), the user; and
-    the session cookies."""
+    the session cookies. Or `twoFactorRedirect` (still with the Location header) for a user
+    who owes a second factor."""
+    location = {"Location": _location(callback_url)} if callback_url else {}
+    if isinstance(issued, SecondFactorRequired):
+        response = two_factor_redirect(ctx, issued)
+        response.headers.update(location)
+        return response
     answer: dict[str, Any] = {"redirect": bool(callback_url), "token": issued.session.token}
     if callback_url:
         answer["url"] = callback_url
     answer["user"] = user_json(issued.user)
-    response = json_response(
-        answer, headers={"Location": _location(callback_url)} if callback_url else None
-    )
+    response = json_response(answer, headers=location)
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
     return response

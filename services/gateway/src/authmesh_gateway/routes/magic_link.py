@@ -23,6 +23,11 @@ from authmesh_gateway.security.csrf import check_callback_url
 from authmesh_gateway.serialize import session_json, user_json
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.email_proof import sign_in_by_email_proof
+from authmesh_gateway.sessions.second_factor import (
+    SecondFactorRequired,
+    set_challenge_cookies,
+    two_factor_redirect,
+)
 from authmesh_gateway.wire.query import query_object
 from authmesh_gateway.wire.schemas import MAGIC_LINK_VERIFY_QUERY, SIGN_IN_MAGIC_LINK
 from authmesh_gateway.wire.validation import validate_body
@@ -85,9 +90,19 @@ async def verify(request: Request) -> Response:
             raise api_error(error) from None
         return redirect(with_search_params(error_callback, auth_base, {"error": code}))
     try:
-        issued = await sign_in_by_email_proof(ctx, proof, method=SESSION_METHOD, actor=actor)
+        issued = await sign_in_by_email_proof(
+            ctx, proof, request=request, method=SESSION_METHOD, actor=actor
+        )
     except DomainError as error:
         raise api_error(error) from None  # e.g. BANNED_USER: a 403, as Better-Auth answers
+    if isinstance(issued, SecondFactorRequired):
+        if not callback_url:
+            return two_factor_redirect(ctx, issued)
+        # A page that can finish the sign-in with the `two_factor` cookie (sessions/email_proof.py).
+        page = urljoin(auth_base, ctx.settings.two_factor_page or callback)
+        response = redirect(with_search_params(page, auth_base, {"twoFactorRedirect": "true"}))
+        set_challenge_cookies(response, ctx, issued)
+        return response
     if callback_url:
         response = redirect(new_user_callback if proof.created else callback)
     else:

@@ -19,6 +19,7 @@ from authmesh_gateway.sessions.account_changes import revoke_user_sessions
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.current import current_session
 from authmesh_gateway.sessions.issue import issue_session
+from authmesh_gateway.sessions.second_factor import SecondFactorRequired, two_factor_redirect
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_gateway.wire.schemas import (
     REQUEST_PHONE_PASSWORD_RESET,
@@ -73,12 +74,19 @@ async def verify(request: Request) -> Response:
         if body.get("disableSession") is True:
             return json_response({"status": True, "token": None, "user": user_json(user)})
         issued = await issue_session(
-            ctx, user_id=user.id, method=SESSION_METHOD, dont_remember=False, actor=actor
+            ctx,
+            request=request,
+            user_id=user.id,
+            method=SESSION_METHOD,
+            dont_remember=False,
+            actor=actor,
         )
     except DomainError as error:
         if error.reason == "USER_NOT_FOUND":  # no session to give the number to: 401 here
             raise ApiError.from_code(401, "USER_NOT_FOUND") from None
         raise api_error(error) from None
+    if isinstance(issued, SecondFactorRequired):
+        return two_factor_redirect(ctx, issued)
     token = issued.session.token
     response = json_response({"status": True, "token": token, "user": user_json(issued.user)})
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
@@ -99,10 +107,17 @@ async def sign_in_phone_number(request: Request) -> Response:
             actor=actor,
         )
         issued = await issue_session(
-            ctx, user_id=user.id, method=SESSION_METHOD, dont_remember=dont_remember, actor=actor
+            ctx,
+            request=request,
+            user_id=user.id,
+            method=SESSION_METHOD,
+            dont_remember=dont_remember,
+            actor=actor,
         )
     except DomainError as error:
         raise api_error(error) from None
+    if isinstance(issued, SecondFactorRequired):
+        return two_factor_redirect(ctx, issued)
     token = issued.session.token
     response = json_response({"token": token, "user": user_json(issued.user)})
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)

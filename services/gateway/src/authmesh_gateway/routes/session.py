@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from authmesh.session.v1 import session_pb2
 from authmesh_gateway.context import GatewayContext, context_of
 from authmesh_gateway.errors import api_error
 from authmesh_gateway.http_io import (
@@ -28,7 +27,7 @@ from authmesh_gateway.http_io import (
     request_cookies,
     session_token,
 )
-from authmesh_gateway.serialize import session_json
+from authmesh_gateway.serialize import listed_session_json
 from authmesh_gateway.sessions.cache import CachedSession
 from authmesh_gateway.sessions.cookies import (
     CookieCacheState,
@@ -192,15 +191,6 @@ def _renew_cookie_cache(
     )
 
 
-def _listed(session: session_pb2.Session, current: CurrentSession) -> dict[str, Any]:
-    """A session as list-sessions shows it: the caller's own with its token, any other with
-    its id in the token's place, a handle that revoke-session takes but no cookie or bearer
-    header does."""
-    listed = session_json(session)
-    listed["token"] = current.token if session.id == current.session.id else session.id
-    return listed
-
-
 @router.get("/list-sessions")
 async def list_sessions(request: Request) -> Response:
     ctx = context_of(request)
@@ -211,7 +201,11 @@ async def list_sessions(request: Request) -> Response:
         raise api_error(error) from None
     # As Better-Auth's admin plugin does, sessions an admin opened as this user are not shown.
     response = json_response(
-        [_listed(session, current) for session in sessions if not session.impersonated_by]
+        [
+            listed_session_json(session, current.token, current.session.id)
+            for session in sessions
+            if not session.impersonated_by
+        ]
     )
     _renew_cookie_cache(response, ctx, request, current, authoritative=False)
     return response

@@ -45,7 +45,12 @@ async def sign_in_username(request: Request) -> Response:
             actor=actor,
         )
         issued = await issue_session(
-            ctx, user_id=user.id, method="username", dont_remember=dont_remember, actor=actor
+            ctx,
+            request=request,
+            user_id=user.id,
+            method="username",
+            dont_remember=dont_remember,
+            actor=actor,
         )
     except DomainError as error:
         raise _unprocessable(error) from None

@@ -25,6 +25,7 @@ from authmesh_gateway.sessions.account_changes import revoke_and_reissue
 from authmesh_gateway.sessions.cookies import set_session_cookies
 from authmesh_gateway.sessions.current import CurrentSession, current_session
 from authmesh_gateway.sessions.issue import issue_session
+from authmesh_gateway.sessions.second_factor import SecondFactorRequired, set_challenge_cookies
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_gateway.wire.query import query_object
 from authmesh_gateway.wire.schemas import SEND_VERIFICATION_EMAIL, VERIFY_EMAIL_QUERY
@@ -74,13 +75,24 @@ async def _sign_in_after_verification(
     actor: envelope_pb2.Actor,
 ) -> None:
     """A new session unless the caller is already signed in as this user; Better-Auth then
-    re-sets the cookie of the current one instead."""
+    re-sets the cookie of the current one instead. A user with a second factor gets the
+    `two_factor` cookie instead of a session (unless AUTHMESH_TWO_FACTOR_ON_EMAIL_SIGN_IN is
+    off): the answer is the same, and the client may finish the sign-in with the factor."""
     if current is not None and current.user.email == user.email:
         set_session_cookies(response, ctx, request=request, session=current.session, user=user)
         return
     issued = await issue_session(
-        ctx, user_id=user.id, method="email-verification", dont_remember=False, actor=actor
+        ctx,
+        request=request,
+        user_id=user.id,
+        method="email-verification",
+        dont_remember=False,
+        actor=actor,
+        ask_second_factor=ctx.settings.two_factor_on_email_sign_in,
     )
+    if isinstance(issued, SecondFactorRequired):
+        set_challenge_cookies(response, ctx, issued)
+        return
     set_session_cookies(response, ctx, request=request, session=issued.session, user=issued.user)
 
 

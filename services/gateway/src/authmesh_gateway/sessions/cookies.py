@@ -19,6 +19,7 @@ from authmesh.session.v1 import session_pb2
 from authmesh_gateway.context import GatewayContext
 from authmesh_gateway.http_io import json_bytes, request_cookies
 from authmesh_gateway.serialize import session_json, user_json
+from authmesh_gateway.sessions.second_factor import queued_sign_in_cookies
 from authmesh_gateway.wire.cookie_cache import (
     BROWSER_SESSION_LIFETIME_S,
     MAX_COOKIE_SIZE,
@@ -58,7 +59,8 @@ def set_session_cookies(
 ) -> None:
     """Better-Auth's `setSessionCookie` for a session just made, refreshed or changed:
     session_token (a browser-session cookie for rememberMe:false), dont_remember, the
-    cookie cache, and the bearer plugin's `set-auth-token` header."""
+    cookie cache, the bearer plugin's `set-auth-token` header, and the cookies the sign-in
+    queued (sessions/second_factor.py)."""
     cookies = request_cookies(request)
     secret = ctx.secrets[0]
     append = response.headers.append
@@ -84,6 +86,9 @@ def set_session_cookies(
     # The bearer plugin's header (api.md §3): the signed value, URL-decoded.
     response.headers["set-auth-token"] = signed_value(session.token, secret)
     response.headers["access-control-expose-headers"] = "set-auth-token"
+    # What the sign-in that made the session queued (a trusted device's successor).
+    for line in queued_sign_in_cookies(request):
+        append("set-cookie", line)
 
 
 def _remembers_not(cookies: Mapping[str, str], ctx: GatewayContext) -> bool:

@@ -145,6 +145,14 @@ class CookieNames:
     def dont_remember(self) -> str:
         return self.name("dont_remember")
 
+    @property
+    def two_factor(self) -> str:
+        return self.name("two_factor")
+
+    @property
+    def trust_device(self) -> str:
+        return self.name("trust_device")
+
 
 def set_cookie_header(
     name: str,

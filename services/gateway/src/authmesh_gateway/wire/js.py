@@ -7,7 +7,9 @@ ECMAScript operation it reproduces.
 """
 
 import json
+import math
 import re
+from decimal import Decimal
 from urllib.parse import quote
 
 # ECMAScript WhiteSpace and LineTerminator code points: the set `String.prototype.trim` removes.
@@ -19,6 +21,9 @@ _JS_WHITESPACE = (
 _URI_COMPONENT_SAFE = "-_.!~*'()"
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What `Number(string)` reads (ECMA-262 StringNumericLiteral), once trimmed.
+_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+_PREFIXED = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+")
 
 
 def trim(text: str) -> str:
@@ -81,3 +86,47 @@ def json_stringify(value: object) -> str:
     """
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return _LONE_SURROGATE.sub(lambda char: f"\\u{ord(char.group()):04x}", text)
+
+
+def to_number(text: str) -> float:
+    """`Number(text)` for a string: the decimal, hexadecimal, octal or binary number it spells
+    (blank is 0), NaN for anything else."""
+    literal = trim(text)
+    if not literal:
+        return 0.0
+    if _PREFIXED.fullmatch(literal):
+        return float(int(literal, 0))
+    if _DECIMAL.fullmatch(literal):
+        return float(literal.replace("Infinity", "inf"))
+    return math.nan
+
+
+def number_to_string(value: float) -> str:
+    """`Number.prototype.toString()`: the shortest digits that read back as `value`, fixed
+    between 1e-7 and 1e21, exponential outside (`1e+21`, `1.5e-7`)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    if 1e-7 <= abs(value) < 1e21:
+        return format(Decimal(repr(value)), "f")
+    mantissa, _, exponent = repr(value).partition("e")
+    return f"{mantissa}e{int(exponent):+d}"
+
+
+def to_string(value: object) -> str:
+    """`String(value)` for JSON data, which zod's `z.coerce.string()` applies: `null` is "null",
+    an array its items joined by commas (`null` items empty), an object "[object Object]"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):  # JSON numbers are doubles to JavaScript
+        return number_to_string(float(value))
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join("" if item is None else to_string(item) for item in value)
+    return "[object Object]"

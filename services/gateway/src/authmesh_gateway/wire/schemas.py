@@ -295,3 +295,165 @@ MAGIC_LINK_VERIFY_QUERY = BodySchema(
         Field("newUserCallbackURL", "string", required=False, max_length=MAX_URL),
     )
 )
+
+# --- passkey plugin (@better-auth/passkey 1.7.6 `routes.ts`). Names are trimmed before these
+# checks (zod's `.trim()`); the WebAuthn responses are the mfa service's to judge.
+
+PASSKEY_REGISTER_OPTIONS_QUERY = BodySchema(
+    (
+        Field(
+            "authenticatorAttachment",
+            "string",
+            required=False,
+            choices=("platform", "cross-platform"),
+        ),
+        Field("name", "string", required=False, max_length=MAX_NAME),
+        Field("context", "string", required=False, max_length=MAX_NAME),
+    ),
+    optional=True,
+)
+
+VERIFY_PASSKEY_REGISTRATION = BodySchema(
+    (
+        Field("response", "any"),
+        Field("name", "string", required=False, max_length=MAX_NAME),
+        Field("createSession", "boolean", required=False),
+    )
+)
+
+VERIFY_PASSKEY_AUTHENTICATION = BodySchema((Field("response", "record"),))
+
+UPDATE_PASSKEY = BodySchema(
+    (
+        Field("id", "string", max_length=MAX_NAME),
+        Field("name", "string", min_length=1, max_length=MAX_NAME),
+    )
+)
+
+DELETE_PASSKEY = BodySchema((Field("id", "string", max_length=MAX_NAME),))
+
+# --- twoFactor plugin (better-auth 1.7.25 `plugins/two-factor`, api.md §9.2). Codes are capped
+# like names: nothing longer was ever issued.
+
+ENABLE_TWO_FACTOR = BodySchema(
+    (
+        Field("password", "string"),
+        Field("method", "string", required=False, choices=("otp", "totp")),
+        Field("issuer", "string", required=False, max_length=MAX_NAME),
+    )
+)
+
+# disable, get-totp-uri and generate-backup-codes.
+TWO_FACTOR_PASSWORD = BodySchema((Field("password", "string"),))
+
+VERIFY_TWO_FACTOR_CODE = BodySchema(
+    (
+        Field("code", "string", max_length=MAX_NAME),
+        Field("trustDevice", "boolean", required=False),
+    )
+)
+
+VERIFY_BACKUP_CODE = BodySchema(
+    (
+        Field("code", "string", max_length=MAX_NAME),
+        Field("disableSession", "boolean", required=False),
+        Field("trustDevice", "boolean", required=False),
+    )
+)
+
+SEND_TWO_FACTOR_OTP = BodySchema((Field("trustDevice", "boolean", required=False),), optional=True)
+
+# GET /api/two-factor/qr (an Authmesh extra): the image format.
+TWO_FACTOR_QR_QUERY = BodySchema(
+    (Field("format", "string", required=False, choices=("svg", "png")),), optional=True
+)
+
+# --- admin plugin (better-auth 1.7.25 `plugins/admin/routes.ts`). `userId` is
+# `z.coerce.string()`: any value but none passes ("any"), and the route takes `String(value)`.
+
+MAX_BAN_REASON = 1024
+WHERE_OPERATORS = (
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "in",
+    "not_in",
+    "contains",
+    "starts_with",
+    "ends_with",
+)
+
+ADMIN_USER_ID = BodySchema((Field("userId", "any"),))
+
+LIST_USERS_QUERY = BodySchema(
+    (
+        Field("searchValue", "string", required=False),
+        Field("searchField", "string", required=False, choices=("email", "name")),
+        Field(
+            "searchOperator",
+            "string",
+            required=False,
+            choices=("contains", "starts_with", "ends_with"),
+        ),
+        Field("limit", "union", required=False, accepts=("string", "number")),
+        Field("offset", "union", required=False, accepts=("string", "number")),
+        Field("sortBy", "string", required=False),
+        Field("sortDirection", "string", required=False, choices=("asc", "desc")),
+        Field("filterField", "string", required=False),
+        Field(
+            "filterValue",
+            "union",
+            required=False,
+            accepts=("string", "number", "boolean", "strings", "numbers"),
+        ),
+        Field("filterOperator", "string", required=False, choices=WHERE_OPERATORS),
+    ),
+    optional=True,
+)
+
+GET_USER_QUERY = BodySchema((Field("id", "string"),))
+
+# The address's form is the handler's check (INVALID_EMAIL), not zod's.
+CREATE_USER = BodySchema(
+    (
+        Field("email", "string", max_length=MAX_EMAIL),
+        Field("password", "string", required=False),
+        Field("name", "string", max_length=MAX_NAME),
+        Field("role", "union", required=False, accepts=("string", "strings")),
+        Field("data", "record", required=False),
+    )
+)
+
+ADMIN_UPDATE_USER = BodySchema((Field("userId", "any"), Field("data", "record")))
+
+SET_ROLE = BodySchema(
+    (Field("userId", "any"), Field("role", "union", accepts=("string", "strings")))
+)
+
+SET_USER_PASSWORD = BodySchema(
+    (
+        Field(
+            "newPassword", "string", min_length=1, too_small_message="newPassword cannot be empty"
+        ),
+        Field("userId", "any", min_length=1, too_small_message="userId cannot be empty"),
+    )
+)
+
+BAN_USER = BodySchema(
+    (
+        Field("userId", "any"),
+        Field("banReason", "string", required=False, max_length=MAX_BAN_REASON),
+        Field("banExpiresIn", "number", required=False),
+    )
+)
+
+REVOKE_USER_SESSION = BodySchema((Field("sessionToken", "string"),))
+
+# has-permission: `z.object({userId: z.coerce.string().optional(), role: z.string().optional()})`
+# `.and(z.xor([{permission: record}, {permissions: record}]))`; routes/admin.py checks the xor.
+HAS_PERMISSION = BodySchema(
+    (Field("userId", "any", required=False), Field("role", "string", required=False))
+)

@@ -17,7 +17,9 @@ from authmesh_gateway.wire.body import MISSING, Body, JsonValue, Missing
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_gateway.wire.js import utf16_length
 
-FieldType = Literal["string", "boolean", "number", "record"]
+FieldType = Literal["string", "boolean", "number", "record", "any", "union"]
+# The members a "union" field may take: zod's `z.union([...])` of these.
+UnionMember = Literal["string", "number", "boolean", "strings", "numbers"]
 # What zod expects of the whole body: `z.object`, `z.record`, or sign-up's
 # `z.object(…).and(z.record(…))`, which reports both when the body is not an object.
 Shape = Literal["object", "record", "object_and_record"]
@@ -43,7 +45,12 @@ class Field:
     counted in UTF-16 units like JavaScript. A string's format is checked before its length,
     as in `z.email().max(n)`. `choices` makes it `z.enum([...])`, whose one message covers a
     missing value, a wrong type and an unknown string alike. A "record" is
-    `z.record(z.string(), z.any())`: any JSON object.
+    `z.record(z.string(), z.any())`: any JSON object. "any" is a required `z.any()`: any
+    value, null included, but not none ("expected nonoptional"); it is also what
+    `z.coerce.string()` checks (`String(value)` of anything passes). A "union" takes any of its
+    `accepts` (`strings` is an array of strings), and zod says only "Invalid input" of a value
+    that is none of them. `too_small_message` is the message of `.min(n, message)`, such as
+    `.nonempty("userId cannot be empty")`.
     """
 
     name: str
@@ -54,6 +61,8 @@ class Field:
     min_length: int | None = None
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
+    accepts: tuple[UnionMember, ...] = ()
+    too_small_message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +104,34 @@ def _has_type(value: JsonValue, expected: FieldType) -> bool:
         return isinstance(value, bool)
     if expected == "record":
         return isinstance(value, dict)
+    if expected == "any":
+        return True
     # bool is an int in Python, and zod's number rejects NaN and ±Infinity.
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+# A union member: the type of the value, or of each item of an array.
+_MEMBER_TYPES: Mapping[UnionMember, tuple[FieldType, bool]] = {
+    "string": ("string", False),
+    "number": ("number", False),
+    "boolean": ("boolean", False),
+    "strings": ("string", True),
+    "numbers": ("number", True),
+}
+
+
+def _is_member(value: JsonValue, member: UnionMember) -> bool:
+    kind, is_array = _MEMBER_TYPES[member]
+    if is_array:
+        return isinstance(value, list) and all(_has_type(each, kind) for each in value)
+    return _has_type(value, kind)
+
+
 def _field_issues(field: Field, value: JsonValue | Missing) -> list[str]:
+    if field.type == "union" and (field.required or value is not MISSING):
+        if value is not MISSING and any(_is_member(value, member) for member in field.accepts):
+            return []
+        return ["Invalid input"]
     if field.choices is not None and (field.required or value is not MISSING):
         if value in field.choices:
             return []
@@ -107,7 +139,8 @@ def _field_issues(field: Field, value: JsonValue | Missing) -> list[str]:
         return [f"Invalid option: expected one of {options}"]
     if value is MISSING:
         if field.required:
-            return [f"Invalid input: expected {field.type}, received undefined"]
+            expected = "nonoptional" if field.type == "any" else field.type
+            return [f"Invalid input: expected {expected}, received undefined"]
         return []
     if value is None and field.nullable:
         return []
@@ -120,7 +153,10 @@ def _field_issues(field: Field, value: JsonValue | Missing) -> list[str]:
         issues.append("Invalid email address")
     length = utf16_length(value)
     if field.min_length is not None and length < field.min_length:
-        issues.append(f"Too small: expected string to have >={field.min_length} characters")
+        issues.append(
+            field.too_small_message
+            or f"Too small: expected string to have >={field.min_length} characters"
+        )
     if field.max_length is not None and length > field.max_length:
         issues.append(f"Too big: expected string to have <={field.max_length} characters")
     return issues

@@ -1,11 +1,13 @@
 """The identity.v1 gRPC servicer: decode, call one use case, encode."""
 
+from datetime import UTC
 from typing import Any
 
 from grpc.aio import ServicerContext
 
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_identity.api.mappers import actor_of, optional_field, user_to_proto
+from authmesh_identity.domain.admin_permissions import AdminPolicy
 from authmesh_identity.domain.errors import user_not_found
 from authmesh_identity.domain.model import AccountFlowPolicy, ProfileUpdate
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
@@ -17,6 +19,7 @@ from authmesh_identity.domain.use_cases import (
     email_verification,
     password_reset,
     phone_number,
+    two_factor,
     update_user,
     username,
 )
@@ -47,6 +50,7 @@ ALLOWED_CALLERS = {
     "ResetPasswordByPhone": GATEWAY,
     "ChangeEmail": GATEWAY,
     "DeleteUser": GATEWAY,
+    "SetTwoFactorEnabled": GATEWAY,
 }
 
 
@@ -66,12 +70,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         hasher: PasswordHasher,
         policy: PasswordPolicy,
         flows: AccountFlowPolicy,
+        admin: AdminPolicy,
     ) -> None:
         self._store = store
         self._uow = uow
         self._hasher = hasher
         self._policy = policy
         self._flows = flows
+        self._admin = admin
 
     async def SignUpWithEmail(
         self, request: identity_pb2.SignUpWithEmailRequest, context: ServicerContext[Any, Any]
@@ -114,7 +120,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def AssertCanSignIn(
         self, request: identity_pb2.AssertCanSignInRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.AssertCanSignInResponse:
-        user = await assert_can_sign_in(self._store, user_id=request.user_id)
+        user = await assert_can_sign_in(self._uow, self._admin, user_id=request.user_id)
         return identity_pb2.AssertCanSignInResponse(user=user_to_proto(user))
 
     async def GetUser(
@@ -317,6 +323,17 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             actor=actor_of(request),
         )
         return identity_pb2.DeleteUserResponse(deleted=deleted)
+
+    async def SetTwoFactorEnabled(
+        self, request: identity_pb2.SetTwoFactorEnabledRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.SetTwoFactorEnabledResponse:
+        user = await two_factor.set_two_factor_enabled(
+            self._uow,
+            user_id=request.user_id,
+            enabled=request.enabled,
+            changed_at=request.changed_at.ToDatetime(tzinfo=UTC),
+        )
+        return identity_pb2.SetTwoFactorEnabledResponse(user=user_to_proto(user))
 
 
 def registration(servicer: IdentityServicer) -> Registration:

@@ -34,8 +34,9 @@ def user_not_found() -> DomainError:
     return DomainError(ErrorKind.NOT_FOUND, "USER_NOT_FOUND", DOMAIN, "User not found")
 
 
-def banned_user() -> DomainError:
-    return DomainError(ErrorKind.PERMISSION_DENIED, "BANNED_USER", DOMAIN, "User is banned")
+def banned_user(message: str) -> DomainError:
+    """`message` is the operator's (Better-Auth's `bannedUserMessage`): the gateway answers it."""
+    return DomainError(ErrorKind.PERMISSION_DENIED, "BANNED_USER", DOMAIN, message)
 
 
 def invalid_token() -> DomainError:

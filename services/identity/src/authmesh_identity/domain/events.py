@@ -4,7 +4,7 @@ from datetime import datetime
 
 from google.protobuf import timestamp_pb2
 
-from authmesh.identity.v1 import identity_pb2, passwordless_pb2
+from authmesh.identity.v1 import admin_pb2, identity_pb2, passwordless_pb2
 from authmesh_kit.events.catalogue import (
     EMAIL_CHANGE_REQUESTED,
     EMAIL_CHANGED,
@@ -20,9 +20,11 @@ from authmesh_kit.events.catalogue import (
     PHONE_CODE_REQUESTED,
     PHONE_NUMBER_VERIFIED,
     SIGN_IN_FAILED,
+    USER_BANNED,
     USER_CREATED,
     USER_DELETED,
     USER_DELETION_REQUESTED,
+    USER_UNBANNED,
     USER_UPDATED,
 )
 from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
@@ -145,3 +147,17 @@ def email_code_failed(user_id: str, otp_type: str, reason: str, actor: Actor | N
 def magic_link_requested(user_id: str, expires_at: datetime, actor: Actor | None) -> Envelope:
     payload = passwordless_pb2.MagicLinkRequested(user_id=user_id, expires_at=_stamp(expires_at))
     return build_envelope(MAGIC_LINK_REQUESTED, payload, actor=actor, user_id=user_id)
+
+
+def user_banned(
+    user_id: str, reason: str, expires_at: datetime | None, actor: Actor | None
+) -> Envelope:
+    payload = admin_pb2.UserBanned(user_id=user_id, reason=reason)
+    if expires_at is not None:
+        payload.expires_at.CopyFrom(_stamp(expires_at))
+    return build_envelope(USER_BANNED, payload, actor=actor, user_id=user_id)
+
+
+def user_unbanned(user_id: str, method: str, actor: Actor | None) -> Envelope:
+    payload = admin_pb2.UserUnbanned(user_id=user_id, method=method)
+    return build_envelope(USER_UNBANNED, payload, actor=actor, user_id=user_id)

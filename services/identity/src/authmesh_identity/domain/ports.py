@@ -1,9 +1,11 @@
 """What the identity use cases need from storage, as Protocols."""
 
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from authmesh_identity.domain.admin_user_query import UserPage, UserQuery
 from authmesh_identity.domain.model import (
     NewUser,
     OneTimeToken,
@@ -152,6 +154,17 @@ class AccountTransaction(Protocol):
         """USERNAME_IS_ALREADY_TAKEN when another user has the new username."""
         ...
 
+    async def update_user_fields(self, user_id: str, values: Mapping[str, Any]) -> User | None:
+        """Sets users columns an admin changed (domain/admin_user_changes.py: checked values
+        of allow-listed columns); EMAIL_TAKEN, USERNAME_IS_ALREADY_TAKEN or PHONE_NUMBER_EXIST
+        when another user has the new value. None when the user is gone."""
+        ...
+
+    async def lift_lapsed_ban(self, user_id: str) -> User | None:
+        """Clears the user's ban if it has lapsed, in one conditional UPDATE; the unbanned user,
+        or None when there was no lapsed ban to lift."""
+        ...
+
     async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
         """Counts one more consecutive failure for the account key, before its password is
         checked, unless the key is locked or disabled (then nothing is counted and `allowed` is
@@ -163,6 +176,13 @@ class AccountTransaction(Protocol):
         """After a right password or a password reset."""
         ...
 
+    async def set_two_factor_enabled(
+        self, user_id: str, enabled: bool, changed_at: datetime
+    ) -> bool:
+        """Sets `two_factor_enabled` unless a change timed `changed_at` or later was applied
+        already (one atomic upsert of the change time); whether it applied."""
+        ...
+
     async def add_events(self, *events: Envelope) -> None: ...
 
     async def add_messages(self, *messages: Message) -> None:
@@ -172,3 +192,12 @@ class AccountTransaction(Protocol):
 
 class UnitOfWork(Protocol):
     def begin(self) -> AbstractAsyncContextManager[AccountTransaction]: ...
+
+
+class UserDirectory(Protocol):
+    """The admin listing of users (domain/admin_user_query.py)."""
+
+    async def list_users(self, query: UserQuery) -> UserPage:
+        """A page of the matching users and how many match; SEARCH_TIMEOUT when the query runs
+        longer than the search timeout (only substring search can)."""
+        ...

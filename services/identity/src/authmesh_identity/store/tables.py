@@ -47,6 +47,14 @@ users = Table(
     UniqueConstraint("phone_number", name="users_phone_number_key"),
 )
 
+# What the admin listing sorts, filters and prefix-searches by (domain/admin_user_query.py).
+Index("users_created_at_id", users.c.created_at, users.c.id)
+Index("users_name_id", users.c.name, users.c.id)
+Index("users_email_pattern", users.c.email, postgresql_ops={"email": "text_pattern_ops"})
+Index("users_name_pattern", users.c.name, postgresql_ops={"name": "text_pattern_ops"})
+Index("users_role", users.c.role)
+Index("users_banned", users.c.banned)
+
 accounts = Table(
     "accounts",
     metadata,
@@ -122,6 +130,15 @@ password_attempts = Table(
     Column("failures", Integer, nullable=False),
     Column("locked_until", DateTime(timezone=True)),
     Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# When `users.two_factor_enabled` last changed, as mfa timed it (domain/use_cases/two_factor.py):
+# a change applies only when newer, whether it comes by mfa's event or by the gateway's call.
+two_factor_changes = Table(
+    "two_factor_changes",
+    metadata,
+    Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 _kit = kit_tables(metadata)

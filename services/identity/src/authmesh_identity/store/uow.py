@@ -7,7 +7,7 @@ of a row a concurrent transaction just changed, so exactly one of any number of 
 finds it live (DESIGN §4).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +35,13 @@ from authmesh_identity.store.repository import (
     taken_field_error,
     user_from_row,
 )
-from authmesh_identity.store.tables import accounts, one_time_codes, one_time_tokens, users
+from authmesh_identity.store.tables import (
+    accounts,
+    one_time_codes,
+    one_time_tokens,
+    two_factor_changes,
+    users,
+)
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
 from authmesh_kit.events.outbox import Outbox
@@ -360,6 +366,24 @@ class PostgresAccountTransaction:
         values = {"phone_number": phone_number, "phone_number_verified": True}
         return await self._update_user(user_id, values)
 
+    async def update_user_fields(self, user_id: str, values: Mapping[str, Any]) -> User | None:
+        return await self._update_user(user_id, dict(values))
+
+    async def lift_lapsed_ban(self, user_id: str) -> User | None:
+        row = (
+            await self._conn.execute(
+                users.update()
+                .where(
+                    users.c.id == user_id,
+                    users.c.banned.is_(True),
+                    users.c.ban_expires <= func.now(),
+                )
+                .values(banned=False, ban_reason=None, ban_expires=None, updated_at=func.now())
+                .returning(*users.columns)
+            )
+        ).first()
+        return user_from_row(row) if row else None
+
     async def _update_user(self, user_id: str, values: dict[str, Any]) -> User | None:
         """In a savepoint, so that a unique field another user has is its domain error and
         the flow's transaction survives it."""
@@ -385,6 +409,35 @@ class PostgresAccountTransaction:
 
     async def clear_password_attempts(self, key: bytes) -> None:
         await clear_attempts(self._conn, key)
+
+    async def set_two_factor_enabled(
+        self, user_id: str, enabled: bool, changed_at: datetime
+    ) -> bool:
+        # The user's row is locked first (a deleted user takes no change), then the upsert
+        # locks the change's: of racing changes the newest wins whatever their order.
+        user = select(users.c.id).where(users.c.id == user_id).with_for_update()
+        if (await self._conn.execute(user)).first() is None:
+            return False
+        newer = (
+            await self._conn.execute(
+                insert(two_factor_changes)
+                .values(user_id=user_id, changed_at=changed_at)
+                .on_conflict_do_update(
+                    index_elements=[two_factor_changes.c.user_id],
+                    set_={"changed_at": changed_at},
+                    where=two_factor_changes.c.changed_at < changed_at,
+                )
+                .returning(two_factor_changes.c.user_id)
+            )
+        ).first()
+        if newer is None:
+            return False
+        await self._conn.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(two_factor_enabled=enabled, updated_at=func.now())
+        )
+        return True
 
     async def add_events(self, *events: Envelope) -> None:
         await self._outbox.add(self._conn, *events)

@@ -14,7 +14,10 @@ from authmesh_session.domain.use_cases.create_session import create_session
 from authmesh_session.domain.use_cases.get_session import get_session
 from authmesh_session.domain.use_cases.list_user_sessions import list_user_sessions
 from authmesh_session.domain.use_cases.revoke_session import revoke_session
-from authmesh_session.domain.use_cases.revoke_user_session import revoke_user_session
+from authmesh_session.domain.use_cases.revoke_user_session import (
+    revoke_any_session,
+    revoke_user_session,
+)
 from authmesh_session.domain.use_cases.revoke_user_sessions import revoke_user_sessions
 
 GATEWAY = frozenset({"gateway"})
@@ -26,6 +29,7 @@ ALLOWED_CALLERS = {
     "RevokeUserSessions": GATEWAY,
     "ListUserSessions": GATEWAY,
     "RevokeUserSession": GATEWAY,
+    "RevokeAnySession": GATEWAY,
 }
 
 
@@ -47,6 +51,9 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             method=request.method,
             mfa_used=request.mfa_used,
             actor=request.actor if request.HasField("actor") else None,
+            impersonated_by=(
+                request.impersonated_by if request.HasField("impersonated_by") else None
+            ),
         )
         return session_pb2.CreateSessionResponse(session=session_to_proto(session, token))
 
@@ -67,7 +74,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         revoked = await revoke_session(
             self._store,
             token=checked_token(request.token),
-            reason="sign-out",
+            reason=request.reason or "sign-out",
             actor=request.actor if request.HasField("actor") else None,
         )
         return session_pb2.RevokeSessionResponse(revoked=revoked)
@@ -113,6 +120,19 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         if revoked is None:
             return session_pb2.RevokeUserSessionResponse()
         return session_pb2.RevokeUserSessionResponse(revoked=session_to_proto(revoked, token=""))
+
+    async def RevokeAnySession(
+        self, request: session_pb2.RevokeAnySessionRequest, context: ServicerContext[Any, Any]
+    ) -> session_pb2.RevokeAnySessionResponse:
+        revoked = await revoke_any_session(
+            self._store,
+            token_or_id=checked_token(request.token_or_id),
+            reason=request.reason or "revoked",
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        if revoked is None:
+            return session_pb2.RevokeAnySessionResponse()
+        return session_pb2.RevokeAnySessionResponse(revoked=session_to_proto(revoked, token=""))
 
 
 def registration(servicer: SessionServicer) -> Registration:

@@ -3,7 +3,7 @@
 from google.protobuf import timestamp_pb2
 
 from authmesh.session.v1 import session_pb2
-from authmesh_kit.events.catalogue import SESSION_CREATED, SESSION_REVOKED
+from authmesh_kit.events.catalogue import IMPERSONATION_STARTED, SESSION_CREATED, SESSION_REVOKED
 from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
 from authmesh_session.domain.model import Session
 
@@ -20,6 +20,24 @@ def session_created(session: Session, method: str, mfa_used: bool, actor: Actor 
     )
     return build_envelope(
         SESSION_CREATED, payload, actor=actor, user_id=session.user_id, session_id=session.id
+    )
+
+
+def impersonation_started(session: Session, actor: Actor | None) -> Envelope:
+    expires_at = timestamp_pb2.Timestamp()
+    expires_at.FromDatetime(session.expires_at)
+    payload = session_pb2.ImpersonationStarted(
+        session_id=session.id,
+        user_id=session.user_id,
+        admin_user_id=session.impersonated_by or "",
+        expires_at=expires_at,
+    )
+    return build_envelope(
+        IMPERSONATION_STARTED,
+        payload,
+        actor=actor,
+        user_id=session.user_id,
+        session_id=session.id,
     )
 
 

@@ -39,6 +39,8 @@ class SessionLifetimes:
     expires_in: timedelta
     update_age: timedelta
     dont_remember_expires_in: timedelta
+    # Better-Auth's admin `impersonationSessionDuration`.
+    impersonation_expires_in: timedelta = timedelta(hours=1)
 
     def expiry_for(self, now: datetime, dont_remember: bool) -> datetime:
         return now + (self.dont_remember_expires_in if dont_remember else self.expires_in)

@@ -36,14 +36,15 @@ class SessionStore(Protocol):
 
     async def delete_one_for_user(
         self,
-        user_id: str,
+        user_id: str | None,
         hashed_token: bytes,
         session_id: str,
         events_for: Callable[[Session, bytes], Sequence[Envelope]],
     ) -> Session | None:
         """Deletes the user's session whose token hash is `hashed_token` or whose id is
         `session_id`, with the events `events_for` builds from it and its token hash, in one
-        transaction; None when the user has no such session."""
+        transaction; None when the user has no such session. `user_id` None: any user's (an
+        admin's revocation)."""
         ...
 
     async def delete_for_user(

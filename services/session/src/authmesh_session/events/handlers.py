@@ -1,6 +1,7 @@
 """The session service's consumers of identity's account changes, each revoking what the
 change said to revoke, idempotently (the kit's EventConsumer applies each event once):
-password.changed and email.changed the sessions created before the change, user.deleted all.
+password.changed and email.changed the sessions created before the change, user.deleted and
+user.banned all.
 
 The gateway already revoked synchronously right after identity committed; this is the durable
 guarantee for when that call failed (DESIGN §2). After a password or email change only sessions
@@ -11,8 +12,8 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authmesh.identity.v1 import identity_pb2
-from authmesh_kit.events.catalogue import EMAIL_CHANGED, PASSWORD_CHANGED, USER_DELETED
+from authmesh.identity.v1 import admin_pb2, identity_pb2
+from authmesh_kit.events.catalogue import EMAIL_CHANGED, PASSWORD_CHANGED, USER_BANNED, USER_DELETED
 from authmesh_kit.events.envelope import Envelope, unpack
 from authmesh_session.domain.ports import SessionStore
 from authmesh_session.domain.use_cases.revoke_user_sessions import revoke_user_sessions
@@ -76,6 +77,28 @@ class UserDeletedHandler:
             user_id=deleted.user_id,
             except_token=None,
             reason="user-deleted",
+            actor=envelope.actor,
+            conn=conn,
+        )
+
+
+class UserBannedHandler:
+    """Every session of the user: a banned user keeps none (Better-Auth deletes them all). One
+    created in a race with the ban goes too; a sign-in after the ban is refused by identity."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self._store = store
+
+    async def __call__(self, conn: AsyncConnection, envelope: Envelope) -> None:
+        if envelope.type != USER_BANNED.type:
+            return
+        banned = unpack(envelope, USER_BANNED)
+        assert isinstance(banned, admin_pb2.UserBanned)
+        await revoke_user_sessions(
+            self._store,
+            user_id=banned.user_id,
+            except_token=None,
+            reason="banned",
             actor=envelope.actor,
             conn=conn,
         )

@@ -111,23 +111,19 @@ class PostgresSessionStore:
 
     async def delete_one_for_user(
         self,
-        user_id: str,
+        user_id: str | None,
         hashed_token: bytes,
         session_id: str,
         events_for: Callable[[Session, bytes], Sequence[Envelope]],
     ) -> Session | None:
+        # At most one row in practice: a token never equals another session's id.
+        statement = sessions.delete().where(
+            or_(sessions.c.token_hash == hashed_token, sessions.c.id == session_id)
+        )
+        if user_id is not None:
+            statement = statement.where(sessions.c.user_id == user_id)
         async with self._engine.begin() as conn:
-            # At most one row in practice: a token never equals another session's id.
-            rows = (
-                await conn.execute(
-                    sessions.delete()
-                    .where(
-                        sessions.c.user_id == user_id,
-                        or_(sessions.c.token_hash == hashed_token, sessions.c.id == session_id),
-                    )
-                    .returning(sessions.c.token_hash, *_FIELDS)
-                )
-            ).all()
+            rows = (await conn.execute(statement.returning(sessions.c.token_hash, *_FIELDS))).all()
             deleted = [(_session(row), bytes(row.token_hash)) for row in rows]
             await self._outbox.add(
                 conn,

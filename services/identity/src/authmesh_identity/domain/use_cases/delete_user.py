@@ -59,7 +59,7 @@ async def delete_user(
         return True
     if password or session_fresh:
         async with uow.begin() as tx:
-            await _delete(tx, user_id, "password" if password else "fresh-session", actor)
+            await delete_in(tx, user_id, "password" if password else "fresh-session", actor)
         return True
     await _mail_confirmation(uow, policy, user_id=user_id, callback_url=callback_url, actor=actor)
     return False
@@ -77,10 +77,12 @@ async def _delete_with_token(
         # Another user's token rolls back unconsumed: it stays theirs to use.
         if consumed is None or consumed.user_id != user_id:
             raise invalid_token()
-        await _delete(tx, user_id, "token", actor)
+        await delete_in(tx, user_id, "token", actor)
 
 
-async def _delete(tx: AccountTransaction, user_id: str, method: str, actor: Actor | None) -> None:
+async def delete_in(tx: AccountTransaction, user_id: str, method: str, actor: Actor | None) -> None:
+    """The deletion itself, in the caller's transaction: the user (accounts, tokens and codes
+    cascade) and user.deleted; USER_NOT_FOUND when it was gone. Also an admin's remove-user."""
     if not await tx.delete_user(user_id):
         raise user_not_found()
     await tx.add_events(events.user_deleted(user_id, method, actor))

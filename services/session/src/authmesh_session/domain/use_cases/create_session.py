@@ -1,4 +1,5 @@
-"""A new session for a user who passed every sign-in check (the gateway's issue_session)."""
+"""A new session for a user who passed every sign-in check (the gateway's issue_session), or
+for an admin impersonating a user whom identity let them impersonate."""
 
 from datetime import UTC, datetime
 
@@ -20,21 +21,31 @@ async def create_session(
     method: str,
     mfa_used: bool,
     actor: Actor | None,
+    impersonated_by: str | None = None,
 ) -> tuple[Session, str]:
-    """Returns the session and its token; the token exists nowhere else from now on."""
+    """Returns the session and its token; the token exists nowhere else from now on. An
+    impersonation (`impersonated_by`: the admin) lives `impersonation_expires_in` and, like a
+    rememberMe:false session, is never refreshed (Better-Auth's admin plugin)."""
     now = datetime.now(UTC)
+    impersonating = impersonated_by is not None
     session = Session(
         id=new_id(),
         user_id=user_id,
-        expires_at=lifetimes.expiry_for(now, dont_remember),
+        expires_at=(
+            now + lifetimes.impersonation_expires_in
+            if impersonating
+            else lifetimes.expiry_for(now, dont_remember)
+        ),
         created_at=now,
         updated_at=now,
         ip_address=ip_address,
         user_agent=user_agent,
-        dont_remember=dont_remember,
+        dont_remember=dont_remember or impersonating,
+        impersonated_by=impersonated_by,
     )
     token = new_token()
-    await store.create(
-        session, token_hash(token), events.session_created(session, method, mfa_used, actor)
-    )
+    announced = [events.session_created(session, method, mfa_used, actor)]
+    if impersonating:
+        announced.append(events.impersonation_started(session, actor))
+    await store.create(session, token_hash(token), *announced)
     return session, token

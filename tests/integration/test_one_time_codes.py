@@ -28,9 +28,9 @@ PURPOSE = CodePurpose.EMAIL_SIGN_IN
 
 @pytest.fixture
 async def uow(stack: Stack) -> AsyncIterator[PostgresUnitOfWork]:
-    engine = create_engine(
-        stack.database_url("identity"), "identity", pool_size=20, max_overflow=40
-    )
+    # 25 connections race 50 guesses: enough to interleave them, and within a stock
+    # Postgres's 100 connections beside the stack's own pools.
+    engine = create_engine(stack.database_url("identity"), "identity", pool_size=25, max_overflow=0)
     yield PostgresUnitOfWork(engine, Outbox(outbox, "unused"))
     await engine.dispose()
 

@@ -48,10 +48,15 @@ AUTH = "/api/auth"
 SESSION_CONNECTIONS = 32
 PASSWORD_CONNECTIONS = 16
 WARM_UP_S = 3
+# The first counts every user (Better-Auth's `total`); the others are served by an index.
 GROWTH_LIST_USERS = {
     "list-users": f"{AUTH}/admin/list-users?limit=100",
-    "list-users by createdAt": (
-        f"{AUTH}/admin/list-users?limit=100&sortBy=createdAt&sortDirection=desc"
+    "list-users, email starts with": (
+        f"{AUTH}/admin/list-users?limit=100&searchField=email&searchOperator=starts_with"
+        f"&searchValue={ADMIN_EMAIL.split('@')[0]}"
+    ),
+    "list-users, role = admin": (
+        f"{AUTH}/admin/list-users?limit=100&filterField=role&filterValue=admin"
     ),
 }
 

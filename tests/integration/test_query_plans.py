@@ -555,10 +555,6 @@ async def exercise_mfa_passkeys(engine: AsyncEngine, log: StatementLog) -> None:
             await tx.delete_passkey(passkey.id)
         with log.calling(txn.delete_user_passkeys):
             await tx.delete_user_passkeys(user_id)
-    challenges = mfa_tables.passkey_challenges
-    rule = PurgeRule(challenges, older_than(challenges.c.expires_at, DAY))
-    with log.calling(Purger.run_once):
-        await Purger(engine, [rule], batch_size=10).run_once()
 
 
 async def exercise_mfa_two_factor(engine: AsyncEngine, log: StatementLog) -> None:
@@ -635,7 +631,7 @@ async def exercise_mfa_two_factor(engine: AsyncEngine, log: StatementLog) -> Non
 
 async def exercise_processed_events(engines: dict[str, AsyncEngine], log: StatementLog) -> None:
     """The purge of processed-event ids, in the services whose stores have no other query."""
-    for service in ("mfa", "org", "risk"):
+    for service in ("org", "risk"):
         table = importlib.import_module(f"authmesh_{service}.store.tables").processed_events
         with log.calling(Purger.run_once):
             rule = processed_events_rule(table, DEFAULTS)

@@ -7,7 +7,9 @@
    get-session with `disableCookieCache=true`, password sign-in and sign-up (16 connections);
    a short warm-up before each. Every request comes from its own X-Forwarded-For (bench/load.lua)
    with rate limiting on in both, so that the limits measure the servers, not one client.
-3. Grows Authmesh's users and sessions to each size (10k, then 1M, by COPY: bench/growth.py)
+3. Sends Authmesh sign-ins at 100/s and measures each event's way into the audit log
+   (bench/audit_latency.py).
+4. Grows Authmesh's users and sessions to each size (10k, then 1M, by COPY: bench/growth.py)
    and measures get-session over 500 of the seeded sessions, its cache-miss path, and admin
    list-users as the seeded admin.
 
@@ -31,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.argon2_bound import measure_argon2_bound
+from bench.audit_latency import measure_audit_latency
+from bench.check_permission import measure_check_permission, permission_caller
 from bench.growth import seed_to
 from bench.report import AUTHMESH, GET_SESSION, PEER, Report
 from bench.servers import (
@@ -48,7 +52,7 @@ AUTH = "/api/auth"
 SESSION_CONNECTIONS = 32
 PASSWORD_CONNECTIONS = 16
 WARM_UP_S = 3
-# The first counts every user (Better-Auth's `total`); the others are served by an index.
+# All served by indexes; the first one's `total` (every user) by identity's user counts.
 GROWTH_LIST_USERS = {
     "list-users": f"{AUTH}/admin/list-users?limit=100",
     "list-users, email starts with": (
@@ -202,6 +206,8 @@ def main() -> None:
     out_dir = ROOT / "var" / "bench"
     work_dir = out_dir / args.name
     work_dir.mkdir(parents=True, exist_ok=True)
+    callers, bench_key = permission_caller()
+    os.environ["AUTHMESH_ORG_PERMISSION_CALLERS"] = callers  # passed to the stack's org service
     with ExitStack() as stack:
         authmesh = start_authmesh(stack, work_dir)
         servers = {AUTHMESH: authmesh.base_url}
@@ -229,6 +235,14 @@ def main() -> None:
             print(f"driving {server}", flush=True)
             for workload, result in side_by_side(base_url, args.duration).items():
                 report.side_by_side.setdefault(workload, {})[server] = result
+        print("audit: event to entry latency at 100 sign-ins/s", flush=True)
+        report.audit = measure_audit_latency(
+            authmesh.base_url, authmesh.database_url, duration_s=args.duration
+        )
+        print("org: CheckPermission from cache, 50 concurrent callers", flush=True)
+        report.permissions = measure_check_permission(
+            authmesh.pid, authmesh.database_url, bench_key, duration_s=args.duration
+        )
         if sizes:
             print("data growth", flush=True)
             report.growth = growth(authmesh, sizes, args.duration, work_dir)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.argon2_bound import Argon2Bound
+from bench.audit_latency import AuditLatency
+from bench.check_permission import PermissionLatency
 from bench.wrk import Result
 
 AUTHMESH = "authmesh"
@@ -23,6 +25,8 @@ class Report:
     side_by_side: dict[str, dict[str, Result]] = field(default_factory=dict)  # workload → server
     growth: dict[str, dict[str, Result | str]] = field(default_factory=dict)  # rows → workload
     load_average: list[str] = field(default_factory=list)
+    audit: AuditLatency | None = None  # event to audit entry under sign-in load
+    permissions: PermissionLatency | None = None  # org's CheckPermission from its cache
 
     def markdown(self) -> str:
         lines = [f"# Authmesh benchmark `{self.name}`", "", *_machine(), ""]
@@ -72,6 +76,10 @@ class Report:
             )
         else:
             lines.append("- get-session against the peer: run with --peer to compare.")
+        if self.audit is not None:
+            lines.append(f"- Event to audit entry: {self.audit.describe()}.")
+        if self.permissions is not None:
+            lines.append(f"- CheckPermission: {self.permissions.describe()}.")
         return lines
 
     def _growth(self) -> list[str]:

@@ -39,6 +39,7 @@ class Authmesh:
     base_url: str
     database_url: str  # privileged, for seeding
     secret: str  # signs session cookies
+    pid: int  # `python -m authmesh_kit.stack up`, the parent of every service process
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def _spawn(
 
 
 def _stop(process: "subprocess.Popen[bytes]") -> None:
+    if process.poll() is not None:
+        return  # it stopped by itself (failed to start): its group went with it
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(30)
@@ -114,7 +117,8 @@ def start_authmesh(stack: ExitStack, work_dir: Path) -> Authmesh:
     database_url = _fresh_database(stack, "authmesh_bench")
     mail_port = free_ports(1)[0]
     secret = uuid.uuid4().hex * 2
-    passed_through = ("AUTHMESH_NATS_URL", "AUTHMESH_REDIS_URL")
+    # The backends allowed to call org's CheckPermission: bench/check_permission.py's key.
+    passed_through = ("AUTHMESH_NATS_URL", "AUTHMESH_REDIS_URL", "AUTHMESH_ORG_PERMISSION_CALLERS")
     env = {key: value for key, value in os.environ.items() if not key.startswith("AUTHMESH_")}
     env |= {key: os.environ[key] for key in passed_through if key in os.environ}
     env |= {
@@ -137,7 +141,7 @@ def start_authmesh(stack: ExitStack, work_dir: Path) -> Authmesh:
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"Authmesh did not start: see {log}")
         time.sleep(0.3)
-    return Authmesh(f"http://127.0.0.1:{up.group(1)}", database_url, secret)
+    return Authmesh(f"http://127.0.0.1:{up.group(1)}", database_url, secret, process.pid)
 
 
 def start_peer(stack: ExitStack, work_dir: Path) -> Peer:

@@ -16,6 +16,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int  # answers other than 2xx/3xx, socket errors and timeouts (wrk's 2 s)
+    requests: int = 0  # completed in the measurement
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,12 @@ def _field(pattern: str, output: str) -> str:
     return match.group(1)
 
 
-def run_wrk(base_url: str, workload: Workload, connections: int, duration_s: int) -> Result:
+def run_wrk(
+    base_url: str, workload: Workload, connections: int, duration_s: int, timeout_s: int = 2
+) -> Result:
+    """`timeout_s`: wrk's per-request timeout; an answer later than that counts as an error."""
     command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration_s}s", "--latency"]
+    command += [f"--timeout={timeout_s}s"]
     for header in workload.headers:
         command += ["-H", header]
     command += ["-s", str(LOAD_SCRIPT), base_url + workload.path, "--", *workload.script_args]
@@ -58,4 +63,5 @@ def run_wrk(base_url: str, workload: Workload, connections: int, duration_s: int
         p99_ms=_milliseconds(_field(r"(?m)^\s+99%\s+(\S+)", output)),
         errors=(int(refused.group(1)) if refused else 0)
         + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
+        requests=int(_field(r"(\d+) requests in", output)),
     )

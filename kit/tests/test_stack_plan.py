@@ -75,7 +75,12 @@ def test_each_process_gets_exactly_the_contract() -> None:
         "AUTHMESH_BASE_URL",
         "AUTHMESH_TRUSTED_ORIGINS",
     }
-    for name in ("org", "audit", "risk"):
+    assert authmesh_keys(plan.env("org")) == COMMON | {
+        "AUTHMESH_GRPC_LISTEN",
+        "AUTHMESH_ORG_DATABASE_URL",
+        "AUTHMESH_BASE_URL",  # invitation links
+    }
+    for name in ("audit", "risk"):
         expected = COMMON | {"AUTHMESH_GRPC_LISTEN", f"AUTHMESH_{name.upper()}_DATABASE_URL"}
         assert authmesh_keys(plan.env(name)) == expected
     assert plan.env("org")["PATH"] == "/bin"

@@ -11,6 +11,8 @@
 //   AUTH_SECRET     the server's cookie secret: when set, the session_data cookie is read with
 //                   Better-Auth's own getCookieCache, as an app's middleware would
 //   AUTH_ADMIN_EMAIL / AUTH_ADMIN_PASSWORD  the server's seeded admin (default: the peer's)
+//   AUTH_NO_DYNAMIC_AC=1  the server has no organization dynamic access control (the peer):
+//                   the custom-roles flow is skipped
 //
 // Output: one JSON line per flow {flow, ok, detail} on stdout, then "<n> passed, <m> failed".
 // Exit code 0 iff every flow passed.
@@ -20,6 +22,7 @@ import {
   adminClient,
   emailOTPClient,
   magicLinkClient,
+  organizationClient,
   phoneNumberClient,
   twoFactorClient,
   usernameClient,
@@ -88,6 +91,7 @@ const client = createAuthClient({
     magicLinkClient(),
     passkeyClient(),
     twoFactorClient({ onTwoFactorRedirect: ({ twoFactorMethods }) => twoFactorRedirects.push(twoFactorMethods) }),
+    organizationClient({ teams: { enabled: true }, dynamicAccessControl: { enabled: true } }),
   ],
   fetchOptions: {
     onRequest(ctx) {
@@ -1162,6 +1166,162 @@ flows.push(
     },
   ],
 );
+
+// ---------------------------------------------------------------- organizations (api.md §9.8)
+// An owner and a second user whose address is verified (only such a user may accept an
+// invitation): the whole lifecycle through organizationClient, the invitation read from the
+// test outbox as an app's mailer would receive it.
+async function signedUpJar(email, verify) {
+  clientIp = otherClientIp();
+  jar.clear();
+  const up = expectData(await client.signUp.email({ email, password: PASSWORD, name: NAME }), `signUp.email ${email}`);
+  if (verify) {
+    const { token } = await mailed(email, "verify-email");
+    jar.clear();
+    expectData(await client.verifyEmail({ query: { token } }), "verifyEmail");
+  }
+  return { user: up.user, jar: snapshotJar() };
+}
+
+flows.push([
+  "organization_lifecycle",
+  async () => {
+    const owner = await signedUpJar(`compat-org-owner-${stamp}@example.com`, false);
+    const memberEmail = `compat-org-member-${stamp}@example.com`;
+    const member = await signedUpJar(memberEmail, true);
+    const org = client.organization;
+    // Each user keeps their own cookies (the session_data cookie cache changes as they act).
+    let acting = null;
+    const as = (who) => {
+      if (acting) acting.jar = snapshotJar();
+      restoreJar(who.jar);
+      acting = who;
+    };
+    as(owner);
+    const slug = `compat-${stamp}`;
+    const free = expectData(await org.checkSlug({ slug }), "organization.checkSlug");
+    check(free.status === true, `checkSlug ${show(free)}`);
+    const created = expectData(await org.create({ name: "Compat Org", slug, metadata: { plan: "pro" } }), "organization.create");
+    check(created.slug === slug && created.members?.[0]?.role === "owner", `create ${show(created)}`);
+    check(created.metadata?.plan === "pro", `create metadata ${show(created.metadata)}`);
+    expectError(await org.checkSlug({ slug }), 400, "ORGANIZATION_SLUG_ALREADY_TAKEN", "checkSlug taken");
+    const listed = expectData(await org.list(), "organization.list");
+    check(listed.length === 1 && listed[0].id === created.id, `list ${show(listed)}`);
+    const active = expectData(await org.setActive({ organizationId: created.id }), "organization.setActive");
+    check(active.id === created.id, `setActive ${show(active)}`);
+    const s = expectData(await client.getSession(), "getSession after setActive");
+    check(s.session.activeOrganizationId === created.id, `activeOrganizationId ${show(s.session)}`);
+    const full = expectData(await org.getFullOrganization(), "organization.getFullOrganization");
+    check(full.id === created.id && full.members.length === 1 && full.teams.length === 1, `getFullOrganization ${show(full)}`);
+    check(full.members[0].user?.id === owner.user.id, `full member user ${show(full.members[0])}`);
+
+    const invitation = expectData(await org.inviteMember({ email: memberEmail, role: "member" }), "organization.inviteMember");
+    check(invitation.status === "pending" && invitation.email === memberEmail, `inviteMember ${show(invitation)}`);
+    const mail = await mailed(memberEmail, "organization-invitation", (m) => m.invitationId === invitation.id);
+    check(mail.organizationId === created.id && mail.inviterEmail === owner.user.email, `invitation mail ${show(mail)}`);
+    expectError(await org.inviteMember({ email: memberEmail, role: "member" }), 400, "USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION", "second invitation");
+
+    as(member);
+    const mine = expectData(await org.listUserInvitations(), "organization.listUserInvitations");
+    check(mine.some((i) => i.id === invitation.id), `listUserInvitations ${show(mine)}`);
+    const seen = expectData(await org.getInvitation({ query: { id: mail.invitationId } }), "organization.getInvitation");
+    check(seen.organizationSlug === slug && seen.inviterEmail === owner.user.email, `getInvitation ${show(seen)}`);
+    const accepted = expectData(await org.acceptInvitation({ invitationId: mail.invitationId }), "organization.acceptInvitation");
+    check(accepted.member.userId === member.user.id && accepted.invitation.status === "accepted", `acceptInvitation ${show(accepted)}`);
+
+    as(owner);
+    const members = expectData(await org.listMembers({ query: { limit: 10, sortBy: "createdAt" } }), "organization.listMembers");
+    check(members.total === 2 && members.members.some((m) => m.user?.email === memberEmail), `listMembers ${show(members)}`);
+    const promoted = expectData(await org.updateMemberRole({ memberId: accepted.member.id, role: "admin" }), "organization.updateMemberRole");
+    check(promoted.role === "admin", `updateMemberRole ${show(promoted)}`);
+    const team = expectData(await org.createTeam({ name: "Compat Team" }), "organization.createTeam");
+    const added = expectData(await org.addTeamMember({ teamId: team.id, userId: member.user.id }), "organization.addTeamMember");
+    check(added.teamId === team.id && added.userId === member.user.id, `addTeamMember ${show(added)}`);
+    const teams = expectData(await org.listTeams(), "organization.listTeams");
+    check(teams.length === 2 && teams.some((t) => t.id === team.id), `listTeams ${show(teams)}`);
+
+    as(member);
+    // Accepting set the active organization in the database only (Better-Auth re-sets no
+    // cookie there): an app sets it explicitly, which refreshes the cookie cache.
+    expectData(await org.setActive({ organizationId: created.id }), "member setActive");
+    const activeTeam = expectData(await org.setActiveTeam({ teamId: team.id }), "organization.setActiveTeam");
+    check(activeTeam.id === team.id, `setActiveTeam ${show(activeTeam)}`);
+    const userTeams = expectData(await org.listUserTeams(), "organization.listUserTeams");
+    check(userTeams.length === 1 && userTeams[0].id === team.id, `listUserTeams ${show(userTeams)}`);
+    const teamMembers = expectData(await org.listTeamMembers({ query: { teamId: team.id } }), "organization.listTeamMembers");
+    check(teamMembers.length === 1 && teamMembers[0].userId === member.user.id, `listTeamMembers ${show(teamMembers)}`);
+    const role = expectData(await org.getActiveMemberRole(), "organization.getActiveMemberRole");
+    check(role.role === "admin", `getActiveMemberRole ${show(role)}`);
+    const may = expectData(await org.hasPermission({ permissions: { member: ["create"], team: ["update"] } }), "organization.hasPermission");
+    check(may.success === true && may.error === null, `hasPermission ${show(may)}`);
+    const mayNot = expectData(await org.hasPermission({ permissions: { organization: ["delete"] } }), "hasPermission delete");
+    check(mayNot.success === false, `hasPermission organization:delete ${show(mayNot)}`);
+    expectError(
+      await org.updateMemberRole({ memberId: created.members[0].id, role: "member" }),
+      403,
+      "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER",
+      "an admin demoting the owner",
+    );
+    const left = expectData(await org.leave({ organizationId: created.id }), "organization.leave");
+    check(left.userId === member.user.id, `leave ${show(left)}`);
+    const after = expectData(await client.getSession({ query: { disableCookieCache: true } }), "getSession after leave");
+    check(after.session.activeOrganizationId === null, `activeOrganizationId after leave ${show(after.session)}`);
+
+    as(owner);
+    expectError(await org.leave({ organizationId: created.id }), 400, "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER", "the only owner leaving");
+    const again = expectData(await org.inviteMember({ email: memberEmail, role: "member" }), "inviteMember again");
+    as(member);
+    expectData(await org.acceptInvitation({ invitationId: again.id }), "acceptInvitation again");
+    as(owner);
+    const removed = expectData(await org.removeMember({ memberIdOrEmail: memberEmail }), "organization.removeMember");
+    check(removed.member.userId === member.user.id, `removeMember ${show(removed)}`);
+    const removedTeam = expectData(await org.removeTeam({ teamId: team.id }), "organization.removeTeam");
+    check(removedTeam.message === "Team removed successfully.", `removeTeam ${show(removedTeam)}`);
+    const deleted = expectData(await org.delete({ organizationId: created.id }), "organization.delete");
+    check(deleted.id === created.id, `delete ${show(deleted)}`);
+    const none = await org.list();
+    check(none.error === null && Array.isArray(none.data) && none.data.length === 0, `list after delete ${show(none)}`);
+    jar.clear();
+    return { organization: created.id, invitation: invitation.id };
+  },
+]);
+
+flows.push([
+  "organization_custom_roles",
+  async () => {
+    // The reference peer runs without dynamic access control: its runs set AUTH_NO_DYNAMIC_AC=1.
+    if (process.env.AUTH_NO_DYNAMIC_AC === "1") return "skipped: the server has no dynamic access control";
+    const owner = await signedUpJar(`compat-org-roles-${stamp}@example.com`, false);
+    restoreJar(owner.jar);
+    const org = client.organization;
+    const created = expectData(await org.create({ name: "Roles Org", slug: `compat-roles-${stamp}` }), "organization.create");
+    const role = expectData(
+      await org.createRole({ role: "support", permission: { member: ["update"] }, organizationId: created.id }),
+      "organization.createRole",
+    );
+    check(role.success === true && role.roleData.role === "support", `createRole ${show(role)}`);
+    const roles = expectData(await org.listRoles({ query: { organizationId: created.id } }), "organization.listRoles");
+    check(roles.length === 1 && roles[0].permission.member[0] === "update", `listRoles ${show(roles)}`);
+    const got = expectData(await org.getRole({ query: { roleName: "support", organizationId: created.id } }), "organization.getRole");
+    check(got.id === role.roleData.id, `getRole ${show(got)}`);
+    const updated = expectData(
+      await org.updateRole({ roleName: "support", organizationId: created.id, data: { permission: { team: ["create"] } } }),
+      "organization.updateRole",
+    );
+    check(updated.roleData.permission.team[0] === "create", `updateRole ${show(updated)}`);
+    expectError(
+      await org.createRole({ role: " owner", permission: { member: ["update"] }, organizationId: created.id }),
+      400,
+      "INVALID_ROLE_NAME",
+      "a padded role name",
+    );
+    const deleted = expectData(await org.deleteRole({ roleName: "support", organizationId: created.id }), "organization.deleteRole");
+    check(deleted.success === true, `deleteRole ${show(deleted)}`);
+    expectData(await org.delete({ organizationId: created.id }), "organization.delete");
+    jar.clear();
+    return { role: role.roleData.id };
+  },
+]);
 
 let passed = 0;
 let failed = 0;

@@ -1,10 +1,11 @@
-"""The command line every service shares: `python -m authmesh_<service> serve | migrate`."""
+"""The command line every service shares: `python -m authmesh_<service> serve | migrate`, plus
+the commands a service adds (`commands`: name → coroutine returning the exit status)."""
 
 import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,15 @@ def run_cli(
     service: str,
     serve: Callable[[], Coroutine[Any, Any, None]],
     migrations: Path | None = None,
+    commands: Mapping[str, Callable[[], Coroutine[Any, Any, int]]] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"authmesh-{service}")
-    commands = ["serve", "migrate"] if migrations else ["serve"]
-    parser.add_argument("command", choices=commands)
+    extra = dict(commands or {})
+    choices = ["serve", "migrate"] if migrations else ["serve"]
+    parser.add_argument("command", choices=[*choices, *extra])
     args = parser.parse_args()
+    if args.command in extra:
+        sys.exit(asyncio.run(extra[args.command]()))
     if args.command == "migrate":
         assert migrations is not None
         # Migrations run as their own step (a Helm hook Job), with only the database URL.

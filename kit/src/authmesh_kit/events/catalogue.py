@@ -9,6 +9,8 @@ from google.protobuf.message import Message
 
 from authmesh.identity.v1 import admin_pb2, identity_pb2, passwordless_pb2
 from authmesh.mfa.v1 import mfa_pb2, passkey_pb2
+from authmesh.org.v1 import org_pb2
+from authmesh.risk.v1 import risk_pb2
 from authmesh.session.v1 import session_pb2
 
 
@@ -91,9 +93,38 @@ TRUSTED_DEVICES_REVOKED = EventType(
 )
 SESSION_CREATED = EventType("auth.session.session.created", 1, session_pb2.SessionCreated)
 SESSION_REVOKED = EventType("auth.session.session.revoked", 1, session_pb2.SessionRevoked)
+# A session's active organization or team changed: gateways evict their cached answer.
+SESSION_UPDATED = EventType("auth.session.session.updated", 1, session_pb2.SessionUpdated)
 IMPERSONATION_STARTED = EventType(
     "auth.session.impersonation.started", 1, session_pb2.ImpersonationStarted
 )
+# A sign-in was scored: the decision and every factor, so that audit shows why.
+RISK_ASSESSMENT_RECORDED = EventType(
+    "auth.risk.assessment.recorded", 1, risk_pb2.AssessmentRecorded
+)
+RISK_FAILURES_CLEARED = EventType("auth.risk.failures.cleared", 1, risk_pb2.FailuresCleared)
+# Organizations (auth.org.*): the envelope's subject names the organization.
+ORGANIZATION_CREATED = EventType("auth.org.organization.created", 1, org_pb2.OrganizationCreated)
+ORGANIZATION_UPDATED = EventType("auth.org.organization.updated", 1, org_pb2.OrganizationUpdated)
+ORGANIZATION_DELETED = EventType("auth.org.organization.deleted", 1, org_pb2.OrganizationDeleted)
+MEMBER_ADDED = EventType("auth.org.member.added", 1, org_pb2.MemberAdded)
+MEMBER_ROLE_UPDATED = EventType("auth.org.member.role_updated", 1, org_pb2.MemberRoleUpdated)
+MEMBER_REMOVED = EventType("auth.org.member.removed", 1, org_pb2.MemberRemoved)
+INVITATION_CREATED = EventType("auth.org.invitation.created", 1, org_pb2.InvitationCreated)
+INVITATION_ACCEPTED = EventType("auth.org.invitation.accepted", 1, org_pb2.InvitationAccepted)
+INVITATION_REJECTED = EventType("auth.org.invitation.rejected", 1, org_pb2.InvitationRejected)
+INVITATION_CANCELED = EventType("auth.org.invitation.canceled", 1, org_pb2.InvitationCanceled)
+TEAM_CREATED = EventType("auth.org.team.created", 1, org_pb2.TeamCreated)
+TEAM_UPDATED = EventType("auth.org.team.updated", 1, org_pb2.TeamUpdated)
+TEAM_DELETED = EventType("auth.org.team.deleted", 1, org_pb2.TeamDeleted)
+TEAM_MEMBER_ADDED = EventType("auth.org.team.member_added", 1, org_pb2.TeamMemberAdded)
+TEAM_MEMBER_REMOVED = EventType("auth.org.team.member_removed", 1, org_pb2.TeamMemberRemoved)
+TEAM_MEMBER_ROLE_UPDATED = EventType(
+    "auth.org.team.member_role_updated", 1, org_pb2.TeamMemberRoleUpdated
+)
+ROLE_CREATED = EventType("auth.org.role.created", 1, org_pb2.RoleCreated)
+ROLE_UPDATED = EventType("auth.org.role.updated", 1, org_pb2.RoleUpdated)
+ROLE_DELETED = EventType("auth.org.role.deleted", 1, org_pb2.RoleDeleted)
 
 CATALOGUE: dict[str, EventType] = {
     event.type: event
@@ -133,6 +164,28 @@ CATALOGUE: dict[str, EventType] = {
         TRUSTED_DEVICES_REVOKED,
         SESSION_CREATED,
         SESSION_REVOKED,
+        SESSION_UPDATED,
         IMPERSONATION_STARTED,
+        RISK_ASSESSMENT_RECORDED,
+        RISK_FAILURES_CLEARED,
+        ORGANIZATION_CREATED,
+        ORGANIZATION_UPDATED,
+        ORGANIZATION_DELETED,
+        MEMBER_ADDED,
+        MEMBER_ROLE_UPDATED,
+        MEMBER_REMOVED,
+        INVITATION_CREATED,
+        INVITATION_ACCEPTED,
+        INVITATION_REJECTED,
+        INVITATION_CANCELED,
+        TEAM_CREATED,
+        TEAM_UPDATED,
+        TEAM_DELETED,
+        TEAM_MEMBER_ADDED,
+        TEAM_MEMBER_REMOVED,
+        TEAM_MEMBER_ROLE_UPDATED,
+        ROLE_CREATED,
+        ROLE_UPDATED,
+        ROLE_DELETED,
     )
 }

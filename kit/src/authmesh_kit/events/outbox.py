@@ -1,9 +1,10 @@
 """The transactional outbox (DESIGN §3): events are rows written in the same transaction as the
 state they describe, and a relay in the service's own process publishes them to JetStream.
 
-Publishing happens before the row is deleted, in one transaction that holds the row lock: if the
-relay dies in between, the row is published again with the same `Nats-Msg-Id`, which JetStream
-de-duplicates, and consumers are idempotent by event id anyway. Nothing is lost.
+Publishing happens before the row's deletion commits, in the transaction that deletes it and
+holds its lock: if the relay dies in between, the deletion rolls back and the row is published
+again with the same `Nats-Msg-Id`, which JetStream de-duplicates, and consumers are idempotent by
+event id anyway. Nothing is lost.
 """
 
 import asyncio
@@ -11,7 +12,7 @@ import contextlib
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.crypto.key_ring import KeyRing
@@ -40,6 +41,14 @@ class Outbox:
         self._namespace = namespace
         self._key_ring = key_ring
         self._channel = notify_channel(str(table.schema))
+        # One statement per row (several go in one round trip): the row, and the notification
+        # that wakes the relay, which Postgres delivers at commit, exactly when the rows become
+        # visible (once per transaction: identical notifications fold into one). Built once:
+        # building a statement and its cache key costs more than running it.
+        added = table.insert().values(
+            id=bindparam("id"), subject=bindparam("subject"), payload=bindparam("payload")
+        )
+        self._add = select(func.pg_notify(bindparam("channel"), "")).add_cte(added.cte("added"))
 
     async def add(self, conn: AsyncConnection, *envelopes: Envelope) -> None:
         await self._insert(
@@ -73,9 +82,7 @@ class Outbox:
     async def _insert(self, conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
         if not rows:
             return
-        await conn.execute(self._table.insert(), rows)
-        # Delivered at commit, so the relay wakes exactly when the rows become visible.
-        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._channel})
+        await conn.execute(self._add, [row | {"channel": self._channel} for row in rows])
 
 
 class OutboxRelay:
@@ -87,6 +94,19 @@ class OutboxRelay:
         self._nats = nats
         self._wake = asyncio.Event()
         self._channel = notify_channel(str(table.schema))
+        # One statement takes the oldest rows and deletes them; they stay locked until commit,
+        # and a concurrent relay skips them.
+        oldest = (
+            select(table.c.id)
+            .order_by(table.c.created_at, table.c.id)
+            .limit(_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        self._take = (
+            table.delete()
+            .where(table.c.id.in_(oldest.scalar_subquery()))
+            .returning(table.c.id, table.c.subject, table.c.payload, table.c.created_at)
+        )
 
     async def run(self) -> None:
         listener = asyncio.create_task(self._listen_forever(), name="outbox-listen")
@@ -106,16 +126,11 @@ class OutboxRelay:
             listener.cancel()
 
     async def _publish_batch(self, js: object) -> int:
-        table = self._table
+        """Deletes the oldest rows and publishes them before the delete commits: if publishing
+        fails, the transaction rolls back and the rows stay."""
         async with self._engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(table.c.id, table.c.subject, table.c.payload, table.c.created_at)
-                    .order_by(table.c.created_at, table.c.id)
-                    .limit(_BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            returned = await conn.execute(self._take)
+            rows = sorted(returned, key=lambda row: (row.created_at, row.id))  # RETURNING: no order
             if not rows:
                 OUTBOX_BACKLOG_AGE.set(0)
                 return 0
@@ -124,7 +139,6 @@ class OutboxRelay:
                 await js.publish(  # type: ignore[attr-defined]
                     row.subject, row.payload, timeout=2.0, headers={"Nats-Msg-Id": row.id}
                 )
-            await conn.execute(table.delete().where(table.c.id.in_([row.id for row in rows])))
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 

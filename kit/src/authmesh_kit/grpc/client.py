@@ -1,6 +1,7 @@
 """Calls to other services: a service token on every call, a deadline on every call, and
 failures turned back into `DomainError` so that callers never handle raw gRPC errors."""
 
+from collections.abc import AsyncGenerator
 from typing import Any, Protocol, TypeVar
 
 import grpc
@@ -16,6 +17,12 @@ class UnaryMethod(Protocol[Response]):
     def __call__(
         self, request: Any, *, timeout: float | None = ..., metadata: Any = ...
     ) -> "grpc.aio.UnaryUnaryCall[Any, Response]": ...
+
+
+class StreamMethod(Protocol[Response]):
+    def __call__(
+        self, request: Any, *, timeout: float | None = ..., metadata: Any = ...
+    ) -> "grpc.aio.UnaryStreamCall[Any, Response]": ...
 
 
 class ServiceChannel:
@@ -47,6 +54,21 @@ class ServiceChannel:
             return await method(request, timeout=timeout_s or self._timeout_s, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc, self.callee) from None
+
+    async def stream(
+        self, method: "StreamMethod[Response]", request: Any, timeout_s: float
+    ) -> AsyncGenerator[Response, None]:
+        """A server-streaming call's messages as they arrive; the call is cancelled when the
+        caller closes the generator early (`aclose`)."""
+        metadata = (("authorization", f"Bearer {self._issuer.token_for(self.callee)}"),)
+        call = method(request, timeout=timeout_s, metadata=metadata)
+        try:
+            async for message in call:
+                yield message
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, self.callee) from None
+        finally:
+            call.cancel()
 
     async def close(self) -> None:
         await self.channel.close(grace=None)

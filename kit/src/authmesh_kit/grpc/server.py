@@ -8,7 +8,7 @@ Servicers raise `DomainError`; the interceptor turns it into a status with an `E
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,29 @@ def _wrap_unary(
     return call
 
 
+def _wrap_unary_stream(
+    behaviour: Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]],
+    method: str,
+    caller: Caller,
+) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]:
+    """`_wrap_unary` for server-streaming methods: a failure after some messages still ends
+    the stream with the mapped status."""
+
+    async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        current_caller.set(caller)
+        try:
+            async for message in behaviour(request, context):
+                yield message
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a status, never a crash
+            error = _error_for(exc, method)
+        await context.abort(
+            STATUS_BY_KIND[error.kind], error.message, trailing_metadata=to_trailing_metadata(error)
+        )
+
+    return call
+
+
 def _refuse(code: grpc.StatusCode, reason: str) -> grpc.RpcMethodHandler[Any, Any]:
     error = DomainError(ErrorKind[code.name], reason, "kit", "service authentication failed")
 
@@ -107,6 +130,12 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
         if caller.service not in self._allowed.get(method, frozenset()):
             log.warning("caller not allowed", method=method, caller=caller.service)
             return _refuse(grpc.StatusCode.PERMISSION_DENIED, "SERVICE_NOT_ALLOWED")
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_unary_stream(handler.unary_stream, method, caller),  # type: ignore[arg-type]
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary is None:
             return handler
         return grpc.unary_unary_rpc_method_handler(

@@ -211,6 +211,9 @@ class Plan:
             env["AUTHMESH_BASE_URL"] = self.base_url
             if spec.require_email_verification:
                 env["AUTHMESH_REQUIRE_EMAIL_VERIFICATION"] = "true"
+        if name == "org":
+            # Invitation mails link to the public URL (AUTHMESH_ORG_INVITATION_URL).
+            env["AUTHMESH_BASE_URL"] = self.base_url
         if name == "mfa":
             # The passkeys' relying party: the public URL's host and the trusted origins.
             env["AUTHMESH_BASE_URL"] = self.base_url

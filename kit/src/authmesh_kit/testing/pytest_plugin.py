@@ -13,6 +13,7 @@ import email.policy
 import secrets
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 import pytest
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from authmesh_kit.crypto.key_ring import new_key_ring_spec
+from authmesh_kit.grpc.service_auth import generate_key_pair
 from authmesh_kit.settings import Mode
 from authmesh_kit.stack.backing import Backing, fresh_backing
 from authmesh_kit.stack.plan import StackSpec, free_ports
@@ -84,9 +86,28 @@ async def backing(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bac
         yield session_backing
 
 
+@dataclass(frozen=True)
+class PermissionCaller:
+    """An internal backend allowed to call org's CheckPermission (AUTHMESH_ORG_PERMISSION_CALLERS)
+    with its own key pair, as a company's backend would be configured."""
+
+    name: str
+    private_key: str
+    public_key: str
+
+
+@pytest.fixture(scope="session")
+def permission_caller() -> PermissionCaller:
+    private, public = generate_key_pair()
+    return PermissionCaller("example-backend", private, public)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def stack(
-    backing: Backing, smtp_sink: SmtpSink, tmp_path_factory: pytest.TempPathFactory
+    backing: Backing,
+    smtp_sink: SmtpSink,
+    permission_caller: PermissionCaller,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Stack]:
     spec = StackSpec(
         secret=secrets.token_urlsafe(32),
@@ -101,6 +122,12 @@ async def stack(
             "AUTHMESH_SMTP_PORT": str(smtp_sink.port),
             "AUTHMESH_SMTP_SECURITY": "none",
             "AUTHMESH_SMTP_FROM": MAIL_FROM,
+            "AUTHMESH_ORG_PERMISSION_CALLERS": (
+                f"{permission_caller.name}:{permission_caller.public_key}"
+            ),
+            # Tests check risk's decisions, not its speed: on a machine busy with other test
+            # stacks a 300 ms deadline would let sign-ins fail open now and then.
+            "AUTHMESH_RISK_TIMEOUT_MS": "3000",
         },
     )
     async with Stack.create(

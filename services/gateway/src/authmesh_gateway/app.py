@@ -10,22 +10,33 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authmesh_gateway.clients.admin import AdminClient
+from authmesh_gateway.clients.audit import AuditClient
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.org import OrgClient
 from authmesh_gateway.clients.passkey import PasskeyClient
 from authmesh_gateway.clients.passwordless import PasswordlessClient
+from authmesh_gateway.clients.risk import RiskClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.clients.tokens import TokenClient
 from authmesh_gateway.clients.two_factor import TwoFactorClient
 from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.feed.hub import FeedHub
 from authmesh_gateway.http_io import error_response
 from authmesh_gateway.routes import (
     account,
     admin,
+    admin_risk,
     admin_sessions,
+    audit,
+    audit_feed,
     email_otp,
     email_password,
     jwt,
     magic_link,
+    organization,
+    organization_members,
+    organization_roles,
+    organization_teams,
     passkey,
     password,
     phone_number,
@@ -114,6 +125,9 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
         identity_channel = runtime.channel("identity", settings.identity_addr, timeout)
         session_channel = runtime.channel("session", settings.session_addr, timeout)
         mfa_channel = runtime.channel("mfa", settings.mfa_addr, timeout)
+        feed = FeedHub(runtime.nats, settings.namespace)
+        org_channel = runtime.channel("org", settings.org_addr, timeout)
+        risk_channel = runtime.channel("risk", settings.risk_addr, timeout)
         app.state.ctx = GatewayContext(
             settings=settings,
             identity=IdentityClient(identity_channel),
@@ -134,10 +148,15 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
             jwts=JwtCache(),
             passkeys=PasskeyClient(mfa_channel),
             two_factor=TwoFactorClient(mfa_channel),
+            audit=AuditClient(runtime.channel("audit", settings.audit_addr, timeout)),
+            feed=feed,
+            org=OrgClient(org_channel),
+            risk=RiskClient(risk_channel, settings.risk_timeout_ms / 1000),
         )
         listener = RevocationListener(runtime.nats, cache, settings.namespace)
         runtime.nats.start()
         runtime.spawn(listener.run(), "revocation-listener")
+        runtime.spawn(feed.run(), "audit-feed")
         try:
             yield
         finally:
@@ -170,9 +189,17 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     app.include_router(account.router, prefix=BASE_PATH)
     app.include_router(admin.router, prefix=BASE_PATH)
     app.include_router(admin_sessions.router, prefix=BASE_PATH)
+    app.include_router(admin_risk.router, prefix=EXTRAS_PATH)
     app.include_router(passkey.router, prefix=BASE_PATH)
     app.include_router(two_factor.router, prefix=BASE_PATH)
     app.include_router(two_factor.extras, prefix=EXTRAS_PATH)
+    app.include_router(audit.router, prefix=EXTRAS_PATH)
+    app.include_router(audit_feed.router, prefix=EXTRAS_PATH)
+    app.include_router(organization.router, prefix=BASE_PATH)
+    app.include_router(organization_members.router, prefix=BASE_PATH)
+    app.include_router(organization_teams.router, prefix=BASE_PATH)
+    app.include_router(organization_roles.router, prefix=BASE_PATH)
+    app.include_router(organization_teams.extras, prefix=EXTRAS_PATH)
     if settings.mode is Mode.TEST:  # test-outbox.md: never in development or production
         app.include_router(test_outbox.router)
         app.include_router(test_passkey_page.router)

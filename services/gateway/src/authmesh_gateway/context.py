@@ -5,12 +5,16 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from authmesh_gateway.clients.admin import AdminClient
+from authmesh_gateway.clients.audit import AuditClient
 from authmesh_gateway.clients.identity import IdentityClient
+from authmesh_gateway.clients.org import OrgClient
 from authmesh_gateway.clients.passkey import PasskeyClient
 from authmesh_gateway.clients.passwordless import PasswordlessClient
+from authmesh_gateway.clients.risk import RiskClient
 from authmesh_gateway.clients.session import SessionClient
 from authmesh_gateway.clients.tokens import TokenClient
 from authmesh_gateway.clients.two_factor import TwoFactorClient
+from authmesh_gateway.feed.hub import FeedHub
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_gateway.sessions.jwt_cache import JwtCache
@@ -36,6 +40,10 @@ class GatewayContext:
     jwts: JwtCache
     passkeys: PasskeyClient  # mfa's PasskeyService
     two_factor: TwoFactorClient  # mfa's TwoFactorService
+    audit: AuditClient  # the audit log: listing, export, chain check
+    feed: FeedHub  # the live audit feed (routes/audit_feed.py)
+    org: OrgClient  # the org service (Better-Auth's organization plugin)
+    risk: RiskClient  # the risk service: Assess on every sign-in (sessions/risk.py)
     # Signed cookie values already verified, to their token: a repeat visit skips URL-decoding
     # and HMAC. Only verified values enter, so a forged cookie never matches.
     verified_cookies: dict[str, str] = field(default_factory=dict)

@@ -1,5 +1,6 @@
 """Settings of the gateway: public URL, cookies, secrets and where the services are."""
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -42,6 +43,14 @@ class GatewaySettings(ServiceSettings):
     identity_addr: str = "127.0.0.1:50051"
     session_addr: str = "127.0.0.1:50052"
     mfa_addr: str = "127.0.0.1:50053"
+    audit_addr: str = "127.0.0.1:50055"
+    org_addr: str = "127.0.0.1:50054"
+    risk_addr: str = "127.0.0.1:50056"
+    # Every sign-in asks risk.Assess within this deadline; when risk does not answer in time
+    # (or is down) the policy applies: `open` signs in with the factor `risk_unavailable`
+    # noted, `closed` refuses with 503 RISK_UNAVAILABLE (sessions/risk.py).
+    risk_timeout_ms: int = Field(default=300, ge=10, le=10_000)
+    risk_failure_policy: Literal["open", "closed"] = "open"
     # Users with a second factor owe it after email-OTP, magic-link and email-verification
     # sign-ins too (Better-Auth asks only after passwords); off restores Better-Auth's way.
     two_factor_on_email_sign_in: bool = True

@@ -36,11 +36,13 @@ class IdentitySettings(DatabaseServiceSettings):
     password_min_length: int = Field(default=8, ge=8)
     password_max_length: int = Field(default=128, ge=64, le=4096)
     password_policy: PolicyChoice = PolicyChoice.NIST
-    # Per-account throttling of password checks (domain/password_throttle.py): from
-    # `lock_after` consecutive failures each failure locks for `lock_for_s`; at
-    # `disable_after` (NIST: at most 100) only a password reset opens the account again.
-    password_lock_after: int = Field(default=10, ge=1, le=NIST_MAX_CONSECUTIVE_FAILURES)
-    password_lock_for_s: int = Field(default=900, ge=1, le=24 * 3600)
+    # Throttling of password checks (domain/password_throttle.py): from `lock_after`
+    # consecutive failures from one address on one account, each failure delays that address
+    # (`delay_s`, doubling up to `lock_for_s`); at `disable_after` consecutive failures from
+    # anywhere (NIST: at most 100) only a password reset or an admin's unlock opens the account.
+    password_lock_after: int = Field(default=5, ge=1, le=NIST_MAX_CONSECUTIVE_FAILURES)
+    password_lock_for_s: int = Field(default=900, ge=0, le=24 * 3600)
+    password_delay_s: int = Field(default=30, ge=0, le=24 * 3600)
     password_disable_after: int = Field(
         default=NIST_MAX_CONSECUTIVE_FAILURES, ge=1, le=NIST_MAX_CONSECUTIVE_FAILURES
     )
@@ -123,6 +125,7 @@ class IdentitySettings(DatabaseServiceSettings):
                 lock_after=self.password_lock_after,
                 lock_for=timedelta(seconds=self.password_lock_for_s),
                 disable_after=self.password_disable_after,
+                delay=timedelta(seconds=self.password_delay_s),
             ),
         )
 

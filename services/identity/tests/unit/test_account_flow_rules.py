@@ -147,11 +147,16 @@ class FakeTransaction:
     async def set_phone_number_verified(self, user_id: str, phone_number: str) -> User | None:
         raise NotImplementedError
 
-    async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
         return AttemptCount(allowed=True, failures=1, locked_until=None)  # never locked here
 
-    async def clear_password_attempts(self, key: bytes) -> None:
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
         return None
+
+    async def unlock_password_attempts(self, key: bytes) -> int:
+        raise NotImplementedError
 
     async def claim_unverified_user(self, user_id: str) -> User | None:
         raise NotImplementedError

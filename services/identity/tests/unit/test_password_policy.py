@@ -123,7 +123,7 @@ def test_settings_default_to_nist_and_better_auths_lengths(
     assert (policy.min_length, policy.max_length) == (8, 128)
     assert not policy.require_character_classes
     assert policy.blocklist is BLOCKLIST
-    assert policy.throttle == ThrottlePolicy(10, timedelta(minutes=15), 100)
+    assert policy.throttle == ThrottlePolicy(5, timedelta(minutes=15), 100, timedelta(seconds=30))
 
 
 def test_strict_settings_raise_the_minimum_to_12(identity_env: pytest.MonkeyPatch) -> None:

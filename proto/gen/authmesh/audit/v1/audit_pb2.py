@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61uthmesh/audit/v1/audit.proto\x12\x11\x61uthmesh.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x02\n\nAuditEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x04 \x01(\t\x12\x12\n\nactor_kind\x18\x05 \x01(\t\x12\x15\n\ractor_user_id\x18\x06 \x01(\t\x12\n\n\x02ip\x18\x07 \x01(\t\x12\x12\n\nuser_agent\x18\x08 \x01(\t\x12\x0f\n\x07user_id\x18\t \x01(\t\x12\x17\n\x0forganization_id\x18\n \x01(\t\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12\x13\n\x0btraceparent\x18\x0c \x01(\t\x12\x14\n\x0cpayload_json\x18\r \x01(\t\"C\n\x11ListEventsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"Y\n\x12ListEventsResponse\x12.\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1d.authmesh.audit.v1.AuditEntry\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t2i\n\x0c\x41uditService\x12Y\n\nListEvents\x12$.authmesh.audit.v1.ListEventsRequest\x1a%.authmesh.audit.v1.ListEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61uthmesh/audit/v1/audit.proto\x12\x11\x61uthmesh.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x03\n\nAuditEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x04 \x01(\t\x12\x12\n\nactor_kind\x18\x05 \x01(\t\x12\x15\n\ractor_user_id\x18\x06 \x01(\t\x12\n\n\x02ip\x18\x07 \x01(\t\x12\x12\n\nuser_agent\x18\x08 \x01(\t\x12\x0f\n\x07user_id\x18\t \x01(\t\x12\x17\n\x0forganization_id\x18\n \x01(\t\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12\x13\n\x0btraceparent\x18\x0c \x01(\t\x12\x14\n\x0cpayload_json\x18\r \x01(\t\x12\x10\n\x08sequence\x18\x0e \x01(\x03\x12/\n\x0brecorded_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tprev_hash\x18\x10 \x01(\t\x12\x0c\n\x04hash\x18\x11 \x01(\t\"\xb6\x01\n\x0b\x45ventFilter\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\r\n\x05types\x18\x03 \x03(\t\x12\n\n\x02ip\x18\x04 \x01(\t\x12\x31\n\roccurred_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0boccurred_to\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"s\n\x11ListEventsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12.\n\x06\x66ilter\x18\x04 \x01(\x0b\x32\x1e.authmesh.audit.v1.EventFilter\"Y\n\x12ListEventsResponse\x12.\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1d.authmesh.audit.v1.AuditEntry\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"E\n\x13\x45xportEventsRequest\x12.\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1e.authmesh.audit.v1.EventFilter\"\x14\n\x12VerifyChainRequest\"\xb5\x01\n\x13VerifyChainResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0f\n\x07\x63hecked\x18\x02 \x01(\x03\x12\x17\n\x0f\x61nchor_sequence\x18\x03 \x01(\x03\x12\x15\n\rlast_sequence\x18\x04 \x01(\x03\x12\x17\n\x0f\x62roken_sequence\x18\x05 \x01(\x03\x12\x17\n\x0f\x62roken_event_id\x18\x06 \x01(\t\x12\x0f\n\x07problem\x18\x07 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x08 \x01(\t2\xa0\x02\n\x0c\x41uditService\x12Y\n\nListEvents\x12$.authmesh.audit.v1.ListEventsRequest\x1a%.authmesh.audit.v1.ListEventsResponse\x12W\n\x0c\x45xportEvents\x12&.authmesh.audit.v1.ExportEventsRequest\x1a\x1d.authmesh.audit.v1.AuditEntry0\x01\x12\\\n\x0bVerifyChain\x12%.authmesh.audit.v1.VerifyChainRequest\x1a&.authmesh.audit.v1.VerifyChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authmesh.audit.v1.audit_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AUDITENTRY']._serialized_start=86
-  _globals['_AUDITENTRY']._serialized_end=377
-  _globals['_LISTEVENTSREQUEST']._serialized_start=379
-  _globals['_LISTEVENTSREQUEST']._serialized_end=446
-  _globals['_LISTEVENTSRESPONSE']._serialized_start=448
-  _globals['_LISTEVENTSRESPONSE']._serialized_end=537
-  _globals['_AUDITSERVICE']._serialized_start=539
-  _globals['_AUDITSERVICE']._serialized_end=644
+  _globals['_AUDITENTRY']._serialized_end=477
+  _globals['_EVENTFILTER']._serialized_start=480
+  _globals['_EVENTFILTER']._serialized_end=662
+  _globals['_LISTEVENTSREQUEST']._serialized_start=664
+  _globals['_LISTEVENTSREQUEST']._serialized_end=779
+  _globals['_LISTEVENTSRESPONSE']._serialized_start=781
+  _globals['_LISTEVENTSRESPONSE']._serialized_end=870
+  _globals['_EXPORTEVENTSREQUEST']._serialized_start=872
+  _globals['_EXPORTEVENTSREQUEST']._serialized_end=941
+  _globals['_VERIFYCHAINREQUEST']._serialized_start=943
+  _globals['_VERIFYCHAINREQUEST']._serialized_end=963
+  _globals['_VERIFYCHAINRESPONSE']._serialized_start=966
+  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1147
+  _globals['_AUDITSERVICE']._serialized_start=1150
+  _globals['_AUDITSERVICE']._serialized_end=1438
 # @@protoc_insertion_point(module_scope)

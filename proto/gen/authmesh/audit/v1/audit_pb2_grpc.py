@@ -39,13 +39,37 @@ class AuditServiceStub:
                 request_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsRequest.SerializeToString,
                 response_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsResponse.FromString,
                 _registered_method=True)
+        self.ExportEvents = channel.unary_stream(
+                '/authmesh.audit.v1.AuditService/ExportEvents',
+                request_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ExportEventsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.AuditEntry.FromString,
+                _registered_method=True)
+        self.VerifyChain = channel.unary_unary(
+                '/authmesh.audit.v1.AuditService/VerifyChain',
+                request_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.SerializeToString,
+                response_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ListEvents(self, request, context):
-        """Newest first, cursor-paginated. Callers: gateway.
+        """Newest first (occurred_at, then sequence), keyset-paginated. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportEvents(self, request, context):
+        """Every entry matching the filter, newest first, streamed page by page. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyChain(self, request, context):
+        """Walks the chain from its anchor and names the first broken entry. Callers: gateway.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -58,6 +82,16 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.ListEvents,
                     request_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsRequest.FromString,
                     response_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsResponse.SerializeToString,
+            ),
+            'ExportEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportEvents,
+                    request_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.ExportEventsRequest.FromString,
+                    response_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.AuditEntry.SerializeToString,
+            ),
+            'VerifyChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyChain,
+                    request_deserializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.FromString,
+                    response_serializer=authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +121,60 @@ class AuditService:
             '/authmesh.audit.v1.AuditService/ListEvents',
             authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsRequest.SerializeToString,
             authmesh_dot_audit_dot_v1_dot_audit__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/authmesh.audit.v1.AuditService/ExportEvents',
+            authmesh_dot_audit_dot_v1_dot_audit__pb2.ExportEventsRequest.SerializeToString,
+            authmesh_dot_audit_dot_v1_dot_audit__pb2.AuditEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.audit.v1.AuditService/VerifyChain',
+            authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.SerializeToString,
+            authmesh_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.FromString,
             options,
             channel_credentials,
             insecure,

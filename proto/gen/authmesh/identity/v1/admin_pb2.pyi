@@ -538,6 +538,52 @@ class RemoveUserResponse(_message.Message):
 Global___RemoveUserResponse: _TypeAlias = RemoveUserResponse  # noqa: Y015
 
 @_typing.final
+class UnlockPasswordSignInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADMIN_USER_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    admin_user_id: _builtins.str
+    user_id: _builtins.str
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        admin_user_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "admin_user_id", b"admin_user_id", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockPasswordSignInRequest: _TypeAlias = UnlockPasswordSignInRequest  # noqa: Y015
+
+@_typing.final
+class UnlockPasswordSignInResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLEARED_FAILURES_FIELD_NUMBER: _builtins.int
+    cleared_failures: _builtins.int
+    """the account-wide count of consecutive failures lifted"""
+    def __init__(
+        self,
+        *,
+        cleared_failures: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cleared_failures", b"cleared_failures"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockPasswordSignInResponse: _TypeAlias = UnlockPasswordSignInResponse  # noqa: Y015
+
+@_typing.final
 class CheckPermissionRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -79,6 +79,11 @@ class AdminServiceStub:
                 request_serializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
                 response_deserializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
                 _registered_method=True)
+        self.UnlockPasswordSignIn = channel.unary_unary(
+                '/authmesh.identity.v1.AdminService/UnlockPasswordSignIn',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInResponse.FromString,
+                _registered_method=True)
         self.CheckPermission = channel.unary_unary(
                 '/authmesh.identity.v1.AdminService/CheckPermission',
                 request_serializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.CheckPermissionRequest.SerializeToString,
@@ -184,6 +189,16 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UnlockPasswordSignIn(self, request, context):
+        """Lifts the password throttle of a user (the account-wide lock at 100 consecutive failures
+        and the delays of every account+IP pair), as a password reset does, without changing the
+        password. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
+        USER_NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CheckPermission(self, request, context):
         """Whether the user may do all of `permissions` (has-permission, and the gateway's check
         before it lists or revokes a user's sessions); an unknown user may do nothing.
@@ -250,6 +265,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RemoveUser,
                     request_deserializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserRequest.FromString,
                     response_serializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserResponse.SerializeToString,
+            ),
+            'UnlockPasswordSignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockPasswordSignIn,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInResponse.SerializeToString,
             ),
             'CheckPermission': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckPermission,
@@ -505,6 +525,33 @@ class AdminService:
             '/authmesh.identity.v1.AdminService/RemoveUser',
             authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
             authmesh_dot_identity_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockPasswordSignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.AdminService/UnlockPasswordSignIn',
+            authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_admin__pb2.UnlockPasswordSignInResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -94,6 +94,12 @@ class AdminServiceStub:
     sessions. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS,
     YOU_CANNOT_REMOVE_YOURSELF, USER_NOT_FOUND.
     """
+    UnlockPasswordSignIn: _grpc.UnaryUnaryMultiCallable[_admin_pb2.UnlockPasswordSignInRequest, _admin_pb2.UnlockPasswordSignInResponse]
+    """Lifts the password throttle of a user (the account-wide lock at 100 consecutive failures
+    and the delays of every account+IP pair), as a password reset does, without changing the
+    password. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
+    USER_NOT_FOUND.
+    """
     CheckPermission: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CheckPermissionRequest, _admin_pb2.CheckPermissionResponse]
     """Whether the user may do all of `permissions` (has-permission, and the gateway's check
     before it lists or revokes a user's sessions); an unknown user may do nothing.
@@ -160,6 +166,12 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """Deletes the user the way delete-user does (user.deleted); the caller then revokes its
     sessions. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS,
     YOU_CANNOT_REMOVE_YOURSELF, USER_NOT_FOUND.
+    """
+    UnlockPasswordSignIn: _aio.UnaryUnaryMultiCallable[_admin_pb2.UnlockPasswordSignInRequest, _admin_pb2.UnlockPasswordSignInResponse]  # type: ignore[assignment]
+    """Lifts the password throttle of a user (the account-wide lock at 100 consecutive failures
+    and the delays of every account+IP pair), as a password reset does, without changing the
+    password. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
+    USER_NOT_FOUND.
     """
     CheckPermission: _aio.UnaryUnaryMultiCallable[_admin_pb2.CheckPermissionRequest, _admin_pb2.CheckPermissionResponse]  # type: ignore[assignment]
     """Whether the user may do all of `permissions` (has-permission, and the gateway's check
@@ -278,6 +290,18 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         """Deletes the user the way delete-user does (user.deleted); the caller then revokes its
         sessions. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS,
         YOU_CANNOT_REMOVE_YOURSELF, USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def UnlockPasswordSignIn(
+        self,
+        request: _admin_pb2.UnlockPasswordSignInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.UnlockPasswordSignInResponse, _abc.Awaitable[_admin_pb2.UnlockPasswordSignInResponse]]:
+        """Lifts the password throttle of a user (the account-wide lock at 100 consecutive failures
+        and the delays of every account+IP pair), as a password reset does, without changing the
+        password. Callers: gateway. Errors: YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
+        USER_NOT_FOUND.
         """
 
     @_abc_1.abstractmethod

@@ -134,6 +134,11 @@ class IdentityServiceStub:
                 request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.SerializeToString,
                 response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.FromString,
                 _registered_method=True)
+        self.LookupUsers = channel.unary_unary(
+                '/authmesh.identity.v1.IdentityService/LookupUsers',
+                request_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersRequest.SerializeToString,
+                response_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -327,6 +332,16 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupUsers(self, request, context):
+        """The users of `user_ids` and of `emails` (compared lower-cased), in one query: the
+        organization endpoints join member, invitation and inviter data with it, one call per
+        answer. Unknown ids and addresses are left out; each user appears once, in no set order.
+        At most 1000 ids and 1000 addresses. Callers: gateway. Errors: TOO_MANY_USERS_REQUESTED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -429,6 +444,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.SetTwoFactorEnabled,
                     request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.FromString,
                     response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.SerializeToString,
+            ),
+            'LookupUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupUsers,
+                    request_deserializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersRequest.FromString,
+                    response_serializer=authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -971,6 +991,33 @@ class IdentityService:
             '/authmesh.identity.v1.IdentityService/SetTwoFactorEnabled',
             authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledRequest.SerializeToString,
             authmesh_dot_identity_dot_v1_dot_identity__pb2.SetTwoFactorEnabledResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.identity.v1.IdentityService/LookupUsers',
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersRequest.SerializeToString,
+            authmesh_dot_identity_dot_v1_dot_identity__pb2.LookupUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -144,6 +144,12 @@ class IdentityServiceStub:
     carry the same change for when this call fails. Answers the user as it now is.
     Callers: gateway. Errors: USER_NOT_FOUND.
     """
+    LookupUsers: _grpc.UnaryUnaryMultiCallable[_identity_pb2.LookupUsersRequest, _identity_pb2.LookupUsersResponse]
+    """The users of `user_ids` and of `emails` (compared lower-cased), in one query: the
+    organization endpoints join member, invitation and inviter data with it, one call per
+    answer. Unknown ids and addresses are left out; each user appears once, in no set order.
+    At most 1000 ids and 1000 addresses. Callers: gateway. Errors: TOO_MANY_USERS_REQUESTED.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -252,6 +258,12 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
     carry the same change for when this call fails. Answers the user as it now is.
     Callers: gateway. Errors: USER_NOT_FOUND.
+    """
+    LookupUsers: _aio.UnaryUnaryMultiCallable[_identity_pb2.LookupUsersRequest, _identity_pb2.LookupUsersResponse]  # type: ignore[assignment]
+    """The users of `user_ids` and of `emails` (compared lower-cased), in one query: the
+    organization endpoints join member, invitation and inviter data with it, one call per
+    answer. Unknown ids and addresses are left out; each user appears once, in no set order.
+    At most 1000 ids and 1000 addresses. Callers: gateway. Errors: TOO_MANY_USERS_REQUESTED.
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -478,6 +490,18 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         newer change was applied already; mfa's auth.mfa.two_factor.enrolled / disabled events
         carry the same change for when this call fails. Answers the user as it now is.
         Callers: gateway. Errors: USER_NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def LookupUsers(
+        self,
+        request: _identity_pb2.LookupUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.LookupUsersResponse, _abc.Awaitable[_identity_pb2.LookupUsersResponse]]:
+        """The users of `user_ids` and of `emails` (compared lower-cased), in one query: the
+        organization endpoints join member, invitation and inviter data with it, one call per
+        answer. Unknown ids and addresses are left out; each user appears once, in no set order.
+        At most 1000 ids and 1000 addresses. Callers: gateway. Errors: TOO_MANY_USERS_REQUESTED.
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

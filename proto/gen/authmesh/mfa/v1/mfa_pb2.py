@@ -26,15 +26,15 @@ from authmesh.events.v1 import envelope_pb2 as authmesh_dot_events_dot_v1_dot_en
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthmesh/mfa/v1/mfa.proto\x12\x0f\x61uthmesh.mfa.v1\x1a!authmesh/events/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n\x05Scope\x12\x16\n\x0c\x63hallenge_id\x18\x01 \x01(\tH\x00\x12\x30\n\x07session\x18\x02 \x01(\x0b\x32\x1d.authmesh.mfa.v1.SessionScopeH\x00\x42\x06\n\x04kind\"B\n\x0cSessionScope\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"O\n\x0c\x46\x61\x63torChange\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12.\n\nchanged_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x84\x01\n\x11\x45nrollTotpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x02 \x01(\t\x12\x13\n\x06issuer\x18\x03 \x01(\tH\x00\x88\x01\x01\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.ActorB\t\n\x07_issuer\"<\n\x12\x45nrollTotpResponse\x12\x10\n\x08totp_uri\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61\x63kup_codes\x18\x02 \x03(\t\"M\n\x10\x45nableOtpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"T\n\x17\x44isableTwoFactorRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\":\n\x11GetTotpUriRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x02 \x01(\t\"8\n\x12GetTotpUriResponse\x12\x10\n\x08totp_uri\x18\x01 \x01(\t\x12\x10\n\x08verified\x18\x02 \x01(\x08\"W\n\x1aGenerateBackupCodesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"3\n\x1bGenerateBackupCodesResponse\x12\x14\n\x0c\x62\x61\x63kup_codes\x18\x01 \x03(\t\"\x8e\x01\n\x15StartChallengeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x15\n\rdont_remember\x18\x03 \x01(\x08\x12\x14\n\x0c\x66irst_factor\x18\x04 \x01(\t\x12(\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"o\n\x16StartChallengeResponse\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\t\x12\x0f\n\x07methods\x18\x02 \x03(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x1aRotateTrustedDeviceRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12(\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"R\n\rTrustedDevice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"a\n\x0eSendOtpRequest\x12%\n\x05scope\x18\x01 \x01(\x0b\x32\x16.authmesh.mfa.v1.Scope\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"\x11\n\x0fSendOtpResponse\"\xad\x01\n\rVerifyRequest\x12%\n\x05scope\x18\x01 \x01(\x0b\x32\x16.authmesh.mfa.v1.Scope\x12\'\n\x06\x66\x61\x63tor\x18\x02 \x01(\x0e\x32\x17.authmesh.mfa.v1.Factor\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x14\n\x0ctrust_device\x18\x04 \x01(\x08\x12(\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"\xc9\x01\n\x0eVerifyResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rdont_remember\x18\x02 \x01(\x08\x12;\n\x0etrusted_device\x18\x03 \x01(\x0b\x32\x1e.authmesh.mfa.v1.TrustedDeviceH\x00\x88\x01\x01\x12\x33\n\x07\x65nabled\x18\x04 \x01(\x0b\x32\x1d.authmesh.mfa.v1.FactorChangeH\x01\x88\x01\x01\x42\x11\n\x0f_trusted_deviceB\n\n\x08_enabled\"d\n\x11TwoFactorEnrolled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x11TwoFactorDisabled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\nchanged_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x11TwoFactorVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0f\n\x07sign_in\x18\x03 \x01(\x08\x12\x16\n\x0e\x64\x65vice_trusted\x18\x04 \x01(\x08\"`\n\x0fTwoFactorFailed\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1c\n\x14\x63onsecutive_failures\x18\x04 \x01(\x05\"T\n\x0fTwoFactorLocked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x30\n\x0clocked_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x14\x42\x61\x63kupCodesGenerated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"G\n\x15TrustedDevicesRevoked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05*Y\n\x06\x46\x61\x63tor\x12\x16\n\x12\x46\x41\x43TOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x46\x41\x43TOR_TOTP\x10\x01\x12\x0e\n\nFACTOR_OTP\x10\x02\x12\x16\n\x12\x46\x41\x43TOR_BACKUP_CODE\x10\x03\x32\xbe\x06\n\x10TwoFactorService\x12U\n\nEnrollTotp\x12\".authmesh.mfa.v1.EnrollTotpRequest\x1a#.authmesh.mfa.v1.EnrollTotpResponse\x12M\n\tEnableOtp\x12!.authmesh.mfa.v1.EnableOtpRequest\x1a\x1d.authmesh.mfa.v1.FactorChange\x12[\n\x10\x44isableTwoFactor\x12(.authmesh.mfa.v1.DisableTwoFactorRequest\x1a\x1d.authmesh.mfa.v1.FactorChange\x12U\n\nGetTotpUri\x12\".authmesh.mfa.v1.GetTotpUriRequest\x1a#.authmesh.mfa.v1.GetTotpUriResponse\x12p\n\x13GenerateBackupCodes\x12+.authmesh.mfa.v1.GenerateBackupCodesRequest\x1a,.authmesh.mfa.v1.GenerateBackupCodesResponse\x12\x61\n\x0eStartChallenge\x12&.authmesh.mfa.v1.StartChallengeRequest\x1a\'.authmesh.mfa.v1.StartChallengeResponse\x12\x62\n\x13RotateTrustedDevice\x12+.authmesh.mfa.v1.RotateTrustedDeviceRequest\x1a\x1e.authmesh.mfa.v1.TrustedDevice\x12L\n\x07SendOtp\x12\x1f.authmesh.mfa.v1.SendOtpRequest\x1a .authmesh.mfa.v1.SendOtpResponse\x12I\n\x06Verify\x12\x1e.authmesh.mfa.v1.VerifyRequest\x1a\x1f.authmesh.mfa.v1.VerifyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthmesh/mfa/v1/mfa.proto\x12\x0f\x61uthmesh.mfa.v1\x1a!authmesh/events/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n\x05Scope\x12\x16\n\x0c\x63hallenge_id\x18\x01 \x01(\tH\x00\x12\x30\n\x07session\x18\x02 \x01(\x0b\x32\x1d.authmesh.mfa.v1.SessionScopeH\x00\x42\x06\n\x04kind\"B\n\x0cSessionScope\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"O\n\x0c\x46\x61\x63torChange\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12.\n\nchanged_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x84\x01\n\x11\x45nrollTotpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x02 \x01(\t\x12\x13\n\x06issuer\x18\x03 \x01(\tH\x00\x88\x01\x01\x12(\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x19.authmesh.events.v1.ActorB\t\n\x07_issuer\"<\n\x12\x45nrollTotpResponse\x12\x10\n\x08totp_uri\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61\x63kup_codes\x18\x02 \x03(\t\"M\n\x10\x45nableOtpRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"T\n\x17\x44isableTwoFactorRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\":\n\x11GetTotpUriRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_name\x18\x02 \x01(\t\"8\n\x12GetTotpUriResponse\x12\x10\n\x08totp_uri\x18\x01 \x01(\t\x12\x10\n\x08verified\x18\x02 \x01(\x08\"W\n\x1aGenerateBackupCodesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"3\n\x1bGenerateBackupCodesResponse\x12\x14\n\x0c\x62\x61\x63kup_codes\x18\x01 \x03(\t\"\xa6\x01\n\x15StartChallengeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x15\n\rdont_remember\x18\x03 \x01(\x08\x12\x14\n\x0c\x66irst_factor\x18\x04 \x01(\t\x12(\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\x12\x16\n\x0erisk_challenge\x18\x06 \x01(\x08\"o\n\x16StartChallengeResponse\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\t\x12\x0f\n\x07methods\x18\x02 \x03(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x1aRotateTrustedDeviceRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12(\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"R\n\rTrustedDevice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"a\n\x0eSendOtpRequest\x12%\n\x05scope\x18\x01 \x01(\x0b\x32\x16.authmesh.mfa.v1.Scope\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"\x11\n\x0fSendOtpResponse\"\xad\x01\n\rVerifyRequest\x12%\n\x05scope\x18\x01 \x01(\x0b\x32\x16.authmesh.mfa.v1.Scope\x12\'\n\x06\x66\x61\x63tor\x18\x02 \x01(\x0e\x32\x17.authmesh.mfa.v1.Factor\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x14\n\x0ctrust_device\x18\x04 \x01(\x08\x12(\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"\xc9\x01\n\x0eVerifyResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rdont_remember\x18\x02 \x01(\x08\x12;\n\x0etrusted_device\x18\x03 \x01(\x0b\x32\x1e.authmesh.mfa.v1.TrustedDeviceH\x00\x88\x01\x01\x12\x33\n\x07\x65nabled\x18\x04 \x01(\x0b\x32\x1d.authmesh.mfa.v1.FactorChangeH\x01\x88\x01\x01\x42\x11\n\x0f_trusted_deviceB\n\n\x08_enabled\"d\n\x11TwoFactorEnrolled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x11TwoFactorDisabled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\nchanged_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x11TwoFactorVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0f\n\x07sign_in\x18\x03 \x01(\x08\x12\x16\n\x0e\x64\x65vice_trusted\x18\x04 \x01(\x08\"`\n\x0fTwoFactorFailed\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1c\n\x14\x63onsecutive_failures\x18\x04 \x01(\x05\"T\n\x0fTwoFactorLocked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x30\n\x0clocked_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x14\x42\x61\x63kupCodesGenerated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"G\n\x15TrustedDevicesRevoked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05*Y\n\x06\x46\x61\x63tor\x12\x16\n\x12\x46\x41\x43TOR_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x46\x41\x43TOR_TOTP\x10\x01\x12\x0e\n\nFACTOR_OTP\x10\x02\x12\x16\n\x12\x46\x41\x43TOR_BACKUP_CODE\x10\x03\x32\xbe\x06\n\x10TwoFactorService\x12U\n\nEnrollTotp\x12\".authmesh.mfa.v1.EnrollTotpRequest\x1a#.authmesh.mfa.v1.EnrollTotpResponse\x12M\n\tEnableOtp\x12!.authmesh.mfa.v1.EnableOtpRequest\x1a\x1d.authmesh.mfa.v1.FactorChange\x12[\n\x10\x44isableTwoFactor\x12(.authmesh.mfa.v1.DisableTwoFactorRequest\x1a\x1d.authmesh.mfa.v1.FactorChange\x12U\n\nGetTotpUri\x12\".authmesh.mfa.v1.GetTotpUriRequest\x1a#.authmesh.mfa.v1.GetTotpUriResponse\x12p\n\x13GenerateBackupCodes\x12+.authmesh.mfa.v1.GenerateBackupCodesRequest\x1a,.authmesh.mfa.v1.GenerateBackupCodesResponse\x12\x61\n\x0eStartChallenge\x12&.authmesh.mfa.v1.StartChallengeRequest\x1a\'.authmesh.mfa.v1.StartChallengeResponse\x12\x62\n\x13RotateTrustedDevice\x12+.authmesh.mfa.v1.RotateTrustedDeviceRequest\x1a\x1e.authmesh.mfa.v1.TrustedDevice\x12L\n\x07SendOtp\x12\x1f.authmesh.mfa.v1.SendOtpRequest\x1a .authmesh.mfa.v1.SendOtpResponse\x12I\n\x06Verify\x12\x1e.authmesh.mfa.v1.VerifyRequest\x1a\x1f.authmesh.mfa.v1.VerifyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authmesh.mfa.v1.mfa_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FACTOR']._serialized_start=2520
-  _globals['_FACTOR']._serialized_end=2609
+  _globals['_FACTOR']._serialized_start=2544
+  _globals['_FACTOR']._serialized_end=2633
   _globals['_SCOPE']._serialized_start=114
   _globals['_SCOPE']._serialized_end=203
   _globals['_SESSIONSCOPE']._serialized_start=205
@@ -58,35 +58,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GENERATEBACKUPCODESRESPONSE']._serialized_start=923
   _globals['_GENERATEBACKUPCODESRESPONSE']._serialized_end=974
   _globals['_STARTCHALLENGEREQUEST']._serialized_start=977
-  _globals['_STARTCHALLENGEREQUEST']._serialized_end=1119
-  _globals['_STARTCHALLENGERESPONSE']._serialized_start=1121
-  _globals['_STARTCHALLENGERESPONSE']._serialized_end=1232
-  _globals['_ROTATETRUSTEDDEVICEREQUEST']._serialized_start=1234
-  _globals['_ROTATETRUSTEDDEVICEREQUEST']._serialized_end=1340
-  _globals['_TRUSTEDDEVICE']._serialized_start=1342
-  _globals['_TRUSTEDDEVICE']._serialized_end=1424
-  _globals['_SENDOTPREQUEST']._serialized_start=1426
-  _globals['_SENDOTPREQUEST']._serialized_end=1523
-  _globals['_SENDOTPRESPONSE']._serialized_start=1525
-  _globals['_SENDOTPRESPONSE']._serialized_end=1542
-  _globals['_VERIFYREQUEST']._serialized_start=1545
-  _globals['_VERIFYREQUEST']._serialized_end=1718
-  _globals['_VERIFYRESPONSE']._serialized_start=1721
-  _globals['_VERIFYRESPONSE']._serialized_end=1922
-  _globals['_TWOFACTORENROLLED']._serialized_start=1924
-  _globals['_TWOFACTORENROLLED']._serialized_end=2024
-  _globals['_TWOFACTORDISABLED']._serialized_start=2026
-  _globals['_TWOFACTORDISABLED']._serialized_end=2110
-  _globals['_TWOFACTORVERIFIED']._serialized_start=2112
-  _globals['_TWOFACTORVERIFIED']._serialized_end=2205
-  _globals['_TWOFACTORFAILED']._serialized_start=2207
-  _globals['_TWOFACTORFAILED']._serialized_end=2303
-  _globals['_TWOFACTORLOCKED']._serialized_start=2305
-  _globals['_TWOFACTORLOCKED']._serialized_end=2389
-  _globals['_BACKUPCODESGENERATED']._serialized_start=2391
-  _globals['_BACKUPCODESGENERATED']._serialized_end=2445
-  _globals['_TRUSTEDDEVICESREVOKED']._serialized_start=2447
-  _globals['_TRUSTEDDEVICESREVOKED']._serialized_end=2518
-  _globals['_TWOFACTORSERVICE']._serialized_start=2612
-  _globals['_TWOFACTORSERVICE']._serialized_end=3442
+  _globals['_STARTCHALLENGEREQUEST']._serialized_end=1143
+  _globals['_STARTCHALLENGERESPONSE']._serialized_start=1145
+  _globals['_STARTCHALLENGERESPONSE']._serialized_end=1256
+  _globals['_ROTATETRUSTEDDEVICEREQUEST']._serialized_start=1258
+  _globals['_ROTATETRUSTEDDEVICEREQUEST']._serialized_end=1364
+  _globals['_TRUSTEDDEVICE']._serialized_start=1366
+  _globals['_TRUSTEDDEVICE']._serialized_end=1448
+  _globals['_SENDOTPREQUEST']._serialized_start=1450
+  _globals['_SENDOTPREQUEST']._serialized_end=1547
+  _globals['_SENDOTPRESPONSE']._serialized_start=1549
+  _globals['_SENDOTPRESPONSE']._serialized_end=1566
+  _globals['_VERIFYREQUEST']._serialized_start=1569
+  _globals['_VERIFYREQUEST']._serialized_end=1742
+  _globals['_VERIFYRESPONSE']._serialized_start=1745
+  _globals['_VERIFYRESPONSE']._serialized_end=1946
+  _globals['_TWOFACTORENROLLED']._serialized_start=1948
+  _globals['_TWOFACTORENROLLED']._serialized_end=2048
+  _globals['_TWOFACTORDISABLED']._serialized_start=2050
+  _globals['_TWOFACTORDISABLED']._serialized_end=2134
+  _globals['_TWOFACTORVERIFIED']._serialized_start=2136
+  _globals['_TWOFACTORVERIFIED']._serialized_end=2229
+  _globals['_TWOFACTORFAILED']._serialized_start=2231
+  _globals['_TWOFACTORFAILED']._serialized_end=2327
+  _globals['_TWOFACTORLOCKED']._serialized_start=2329
+  _globals['_TWOFACTORLOCKED']._serialized_end=2413
+  _globals['_BACKUPCODESGENERATED']._serialized_start=2415
+  _globals['_BACKUPCODESGENERATED']._serialized_end=2469
+  _globals['_TRUSTEDDEVICESREVOKED']._serialized_start=2471
+  _globals['_TRUSTEDDEVICESREVOKED']._serialized_end=2542
+  _globals['_TWOFACTORSERVICE']._serialized_start=2636
+  _globals['_TWOFACTORSERVICE']._serialized_end=3466
 # @@protoc_insertion_point(module_scope)

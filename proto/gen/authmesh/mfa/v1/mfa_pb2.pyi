@@ -332,6 +332,7 @@ class StartChallengeRequest(_message.Message):
     DONT_REMEMBER_FIELD_NUMBER: _builtins.int
     FIRST_FACTOR_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    RISK_CHALLENGE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     email: _builtins.str
     """where mailed codes for this challenge go"""
@@ -339,6 +340,10 @@ class StartChallengeRequest(_message.Message):
     """the sign-in's rememberMe:false, for the session to come"""
     first_factor: _builtins.str
     """the sign-in method: "email", "username", "magic-link", ..."""
+    risk_challenge: _builtins.bool
+    """Risk asked for a second factor: a user without one is challenged with a code mailed to
+    `email` (methods ["otp"]) instead of TWO_FACTOR_NOT_ENABLED.
+    """
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
     def __init__(
@@ -349,10 +354,11 @@ class StartChallengeRequest(_message.Message):
         dont_remember: _builtins.bool = ...,
         first_factor: _builtins.str = ...,
         actor: _envelope_pb2.Actor | None = ...,
+        risk_challenge: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "dont_remember", b"dont_remember", "email", b"email", "first_factor", b"first_factor", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "dont_remember", b"dont_remember", "email", b"email", "first_factor", b"first_factor", "risk_challenge", b"risk_challenge", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class OrgServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """---- Organizations
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -34,18 +35,542 @@ class OrgServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CreateOrganization = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CreateOrganization',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationResponse.FromString,
+                _registered_method=True)
+        self.CheckSlug = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CheckSlug',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugResponse.FromString,
+                _registered_method=True)
+        self.UpdateOrganization = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/UpdateOrganization',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Organization.FromString,
+                _registered_method=True)
+        self.DeleteOrganization = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/DeleteOrganization',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Organization.FromString,
+                _registered_method=True)
+        self.GetMembership = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/GetMembership',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipResponse.FromString,
+                _registered_method=True)
+        self.GetFullOrganization = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/GetFullOrganization',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationResponse.FromString,
+                _registered_method=True)
+        self.ListOrganizations = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListOrganizations',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsResponse.FromString,
+                _registered_method=True)
+        self.ListMembers = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListMembers',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersResponse.FromString,
+                _registered_method=True)
+        self.UpdateMemberRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/UpdateMemberRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateMemberRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+                _registered_method=True)
+        self.RemoveMember = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/RemoveMember',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveMemberRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+                _registered_method=True)
+        self.LeaveOrganization = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/LeaveOrganization',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.LeaveOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+                _registered_method=True)
         self.CheckPermission = channel.unary_unary(
                 '/authmesh.org.v1.OrgService/CheckPermission',
                 request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionRequest.SerializeToString,
                 response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionResponse.FromString,
                 _registered_method=True)
+        self.CreateRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CreateRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+                _registered_method=True)
+        self.UpdateRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/UpdateRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+                _registered_method=True)
+        self.DeleteRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/DeleteRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleResponse.FromString,
+                _registered_method=True)
+        self.ListRoles = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListRoles',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesResponse.FromString,
+                _registered_method=True)
+        self.GetRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/GetRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+                _registered_method=True)
+        self.CreateInvitation = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CreateInvitation',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateInvitationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.GetInvitation = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/GetInvitation',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationResponse.FromString,
+                _registered_method=True)
+        self.AcceptInvitation = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/AcceptInvitation',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationResponse.FromString,
+                _registered_method=True)
+        self.RejectInvitation = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/RejectInvitation',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.RejectInvitationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.CancelInvitation = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CancelInvitation',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CancelInvitationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.ListInvitations = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListInvitations',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsResponse.FromString,
+                _registered_method=True)
+        self.ListUserInvitations = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListUserInvitations',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsResponse.FromString,
+                _registered_method=True)
+        self.CreateTeam = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/CreateTeam',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateTeamRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+                _registered_method=True)
+        self.UpdateTeam = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/UpdateTeam',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateTeamRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+                _registered_method=True)
+        self.RemoveTeam = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/RemoveTeam',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+                _registered_method=True)
+        self.ListTeams = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListTeams',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.FromString,
+                _registered_method=True)
+        self.ListUserTeams = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListUserTeams',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserTeamsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.FromString,
+                _registered_method=True)
+        self.GetTeamMembership = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/GetTeamMembership',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipResponse.FromString,
+                _registered_method=True)
+        self.ListTeamMembers = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/ListTeamMembers',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersResponse.FromString,
+                _registered_method=True)
+        self.AddTeamMember = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/AddTeamMember',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.AddTeamMemberRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.FromString,
+                _registered_method=True)
+        self.RemoveTeamMember = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/RemoveTeamMember',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberResponse.FromString,
+                _registered_method=True)
+        self.SetTeamMemberRole = channel.unary_unary(
+                '/authmesh.org.v1.OrgService/SetTeamMemberRole',
+                request_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.SetTeamMemberRoleRequest.SerializeToString,
+                response_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.FromString,
+                _registered_method=True)
 
 
 class OrgServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """---- Organizations
+    """
+
+    def CreateOrganization(self, request, context):
+        """Creates an organization with the actor as its only member (role owner), and its default
+        team (named after the organization) with the actor in it. The caller sets the session's
+        active organization/team from the answer (unless keepCurrentActiveOrganization).
+        Callers: gateway. Errors: ORGANIZATION_ALREADY_EXISTS (slug taken),
+        YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS (AUTHMESH_ORG_ORGANIZATION_LIMIT),
+        YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION (creation disabled by setting),
+        INVALID_ARGUMENT INVALID_ORGANIZATION (empty/too long name or slug, slug not
+        [a-z0-9-_], metadata not a JSON object).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckSlug(self, request, context):
+        """Whether a slug is free. Callers: gateway. Errors: ORGANIZATION_SLUG_ALREADY_TAKEN,
+        INVALID_ARGUMENT INVALID_ORGANIZATION (empty or too long slug).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOrganization(self, request, context):
+        """Updates name, slug, logo, metadata (only the fields set). Requires organization:update.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION, ORGANIZATION_SLUG_ALREADY_TAKEN,
+        INVALID_ARGUMENT INVALID_ORGANIZATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteOrganization(self, request, context):
+        """Deletes the organization with its members, invitations, teams and custom roles.
+        Requires organization:delete (owner). The caller clears the session's active organization
+        when it was this one. Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMembership(self, request, context):
+        """The organization (by id or slug) and the actor's membership in it: get-organization,
+        set-active (validation), get-active-member, get-active-member-role (with `user_id`: that
+        member's membership instead, still only for a member of the organization).
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION (also for an unknown id
+        or slug), MEMBER_NOT_FOUND (`user_id` is not a member).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFullOrganization(self, request, context):
+        """The organization with its members (up to `members_limit`, default the membership limit),
+        pending invitations and teams. Callers: gateway.
+        Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrganizations(self, request, context):
+        """The organizations the actor is a member of, oldest membership first. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMembers(self, request, context):
+        """---- Members
+
+        Members with pagination, sort and filter. Only allow-listed fields: sort_by in
+        {createdAt, role, userId, id}; filter_field in {role, userId, createdAt, id}; filter_operator
+        in {eq, ne, lt, lte, gt, gte, in, contains} (in: comma-separated values; contains on role
+        matches one role name exactly within the comma list). Values are parameters, never SQL.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        INVALID_ARGUMENT INVALID_MEMBER_QUERY (field, operator, direction or value not allowed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMemberRole(self, request, context):
+        """Sets a member's roles. Requires member:update. Only an owner grants owner or changes an
+        owner's roles; a member cannot change their own roles unless they hold member:update
+        (and only an owner may then touch owner); the last owner cannot lose owner (checked under
+        a lock on the organization row, also against concurrent changes/removals).
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, MEMBER_NOT_FOUND,
+        YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER, ROLE_NOT_FOUND,
+        YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER (would remove the last owner).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveMember(self, request, context):
+        """Removes a member (by member id, or by user id — the caller resolves an email to a user id)
+        with their team memberships. Requires member:delete; only an owner removes an owner; the
+        last owner cannot be removed (the actor themselves included: LeaveOrganization is the
+        way to leave).
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, MEMBER_NOT_FOUND,
+        YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER,
+        YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LeaveOrganization(self, request, context):
+        """The actor leaves the organization (and its teams). The only owner cannot leave.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def CheckPermission(self, request, context):
-        """Callers: gateway and internal backends. Not implemented yet.
+        """---- Permissions
+
+        Whether `user_id` holds every action of `permissions` in the organization (with `team_id`:
+        using their team-scoped role in that team when one is set, else their organization role).
+        A non-member, an unknown organization or team, or a team the user is not in answer
+        allowed=false, member=false; unknown resources/actions answer allowed=false. Answers from an
+        in-process cache invalidated by auth.org.* events (bypassed while NATS is disconnected).
+        Callers: gateway (has-permission, with user_id = the session's user) and the internal
+        backends listed in AUTHMESH_ORG_PERMISSION_CALLERS (mTLS service identity).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRole(self, request, context):
+        """---- Custom roles (dynamic access control)
+
+        Creates a custom role with its statements. Requires ac:create, and the actor must hold
+        every permission they put into the role (no escalation by role creation).
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_ARE_NOT_ALLOWED_TO_CREATE_A_ROLE, ROLE_NAME_IS_ALREADY_TAKEN (also a pre-defined name),
+        INVALID_RESOURCE (unknown resource or action), TOO_MANY_ROLES
+        (AUTHMESH_ORG_MAX_ROLES_PER_ORGANIZATION), INVALID_ARGUMENT INVALID_ROLE_NAME (empty, too
+        long, not [A-Za-z0-9_-], or a comma/space).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRole(self, request, context):
+        """Renames a custom role and/or replaces its statements (members holding it follow a rename).
+        Requires ac:update, and the actor must hold every permission they put into it.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, ROLE_NOT_FOUND (also a
+        pre-defined role), YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE, ROLE_NAME_IS_ALREADY_TAKEN,
+        INVALID_RESOURCE, INVALID_ARGUMENT INVALID_ROLE_NAME.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRole(self, request, context):
+        """Deletes a custom role no member or pending invitation holds. Requires ac:delete.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, ROLE_NOT_FOUND,
+        CANNOT_DELETE_A_PRE_DEFINED_ROLE, ROLE_IS_ASSIGNED_TO_MEMBERS,
+        YOU_ARE_NOT_ALLOWED_TO_DELETE_A_ROLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoles(self, request, context):
+        """The organization's custom roles. Requires ac:read. Callers: gateway.
+        Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, YOU_ARE_NOT_ALLOWED_TO_LIST_A_ROLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRole(self, request, context):
+        """One custom role by id or name. Requires ac:read. Callers: gateway.
+        Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION, ROLE_NOT_FOUND,
+        YOU_ARE_NOT_ALLOWED_TO_GET_A_ROLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateInvitation(self, request, context):
+        """---- Invitations
+
+        Invites an address (stored lower-cased) with roles and optional teams; mails it through
+        notify (message `organization-invitation`, accept link from AUTHMESH_ORG_INVITATION_URL).
+        Requires invitation:create; only an owner invites with owner. With `resend`, a pending
+        invitation of the same address is reused: its expiry is extended and the mail sent again
+        (no duplicate); without `resend` a pending one answers USER_IS_ALREADY_INVITED_...
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION,
+        ROLE_NOT_FOUND (an unknown, padded or case-variant role name),
+        YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE (owner by a non-owner, or a role granting
+        more than the inviter holds), USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION (`invitee_user_id` is a member),
+        USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION, INVITATION_LIMIT_REACHED (pending limit),
+        ORGANIZATION_MEMBERSHIP_LIMIT_REACHED, TEAM_NOT_FOUND, INVALID_ARGUMENT INVALID_EMAIL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInvitation(self, request, context):
+        """One invitation, for its recipient only (actor_email equals the invited address,
+        case-insensitively, and is verified) while it is pending and not expired.
+        Callers: gateway. Errors: INVITATION_NOT_FOUND (unknown, expired, not pending),
+        YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION, EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION
+        (the recipient's address is not verified).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptInvitation(self, request, context):
+        """Accepts a pending, unexpired invitation: one atomic conditional UPDATE (pending ->
+        accepted), so of concurrent accepts exactly one succeeds; adds the member (and team
+        memberships) in the same transaction. The recipient's email must be verified.
+        Callers: gateway. Errors: INVITATION_NOT_FOUND (unknown, expired, canceled, rejected,
+        already accepted), YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION,
+        EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION,
+        ORGANIZATION_MEMBERSHIP_LIMIT_REACHED, USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION,
+        YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectInvitation(self, request, context):
+        """Rejects a pending invitation (pending -> rejected), recipient only, verified email.
+        Callers: gateway. Errors: INVITATION_NOT_FOUND, YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION,
+        EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelInvitation(self, request, context):
+        """Cancels a pending invitation (pending -> canceled). Requires invitation:cancel in the
+        invitation's organization. Callers: gateway. Errors: INVITATION_NOT_FOUND (also another
+        organization's), YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInvitations(self, request, context):
+        """The organization's invitations (every status), for any member.
+        Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUserInvitations(self, request, context):
+        """The pending, unexpired invitations to the actor's address, with organization names.
+        Callers: gateway. Errors: EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION (actor's email not
+        verified — an unverified address is not proof of ownership).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTeam(self, request, context):
+        """---- Teams
+
+        Creates a team. Requires team:create. Callers: gateway.
+        Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION,
+        YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION, TEAM_ALREADY_EXISTS (same name),
+        YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS, INVALID_ARGUMENT INVALID_TEAM_NAME.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTeam(self, request, context):
+        """Renames a team. Requires team:update. Callers: gateway. Errors: TEAM_NOT_FOUND (also a
+        team of an organization the actor is not in, or not of `organization_id` when set),
+        YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_TEAM, TEAM_ALREADY_EXISTS, INVALID_ARGUMENT
+        INVALID_TEAM_NAME.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveTeam(self, request, context):
+        """Removes a team with its team memberships; not the organization's last team.
+        Requires team:delete. The caller clears sessions' active team itself where it can.
+        Callers: gateway. Errors: TEAM_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION,
+        UNABLE_TO_REMOVE_LAST_TEAM.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeams(self, request, context):
+        """The organization's teams, for any member. Callers: gateway.
+        Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUserTeams(self, request, context):
+        """The teams the actor is in (every organization, or `organization_id`'s). With `user_id`
+        (another user) and `organization_id`: that member's teams there; the actor needs
+        member:update in it. Callers: gateway. Errors: USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION
+        (NOT_FOUND: the actor is not a member, or no organization_id with user_id),
+        YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER (no member:update),
+        USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION (FAILED_PRECONDITION: `user_id` is not a member).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTeamMembership(self, request, context):
+        """A team the actor is a member of (set-active-team validation).
+        Callers: gateway. Errors: TEAM_NOT_FOUND, USER_IS_NOT_A_MEMBER_OF_THE_TEAM.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeamMembers(self, request, context):
+        """The team's members. Any member of the organization with team:update, or a member of the
+        team. Callers: gateway. Errors: TEAM_NOT_FOUND, YOU_CAN_NOT_ACCESS_THE_MEMBERS_OF_THIS_TEAM.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddTeamMember(self, request, context):
+        """Adds an organization member to a team. Requires team:update (as Better-Auth).
+        Callers: gateway. Errors: TEAM_NOT_FOUND,
+        YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER, USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION
+        (FAILED_PRECONDITION: the user to add is not a member),
+        TEAM_MEMBER_LIMIT_REACHED. Idempotent: an existing team member is answered as is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveTeamMember(self, request, context):
+        """Removes a user from a team. Requires team:update, or the user themselves.
+        Callers: gateway. Errors: TEAM_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER,
+        USER_IS_NOT_A_MEMBER_OF_THE_TEAM.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTeamMemberRole(self, request, context):
+        """Authmesh extra: sets (or clears, with no roles) a team member's team-scoped roles, which
+        CheckPermission with that team uses instead of the organization role. Same rules as
+        UpdateMemberRole: requires member:update; only an owner grants owner; a member cannot
+        raise their own. Callers: gateway. Errors: TEAM_NOT_FOUND, USER_IS_NOT_A_MEMBER_OF_THE_TEAM,
+        YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER, ROLE_NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -54,10 +579,175 @@ class OrgServiceServicer:
 
 def add_OrgServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreateOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrganization,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationResponse.SerializeToString,
+            ),
+            'CheckSlug': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSlug,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugResponse.SerializeToString,
+            ),
+            'UpdateOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOrganization,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Organization.SerializeToString,
+            ),
+            'DeleteOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteOrganization,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Organization.SerializeToString,
+            ),
+            'GetMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMembership,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipResponse.SerializeToString,
+            ),
+            'GetFullOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFullOrganization,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationResponse.SerializeToString,
+            ),
+            'ListOrganizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizations,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsResponse.SerializeToString,
+            ),
+            'ListMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMembers,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersResponse.SerializeToString,
+            ),
+            'UpdateMemberRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMemberRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateMemberRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.SerializeToString,
+            ),
+            'RemoveMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveMember,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveMemberRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.SerializeToString,
+            ),
+            'LeaveOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.LeaveOrganization,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.LeaveOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Member.SerializeToString,
+            ),
             'CheckPermission': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckPermission,
                     request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionRequest.FromString,
                     response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionResponse.SerializeToString,
+            ),
+            'CreateRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.SerializeToString,
+            ),
+            'UpdateRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.SerializeToString,
+            ),
+            'DeleteRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleResponse.SerializeToString,
+            ),
+            'ListRoles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRoles,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesResponse.SerializeToString,
+            ),
+            'GetRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.SerializeToString,
+            ),
+            'CreateInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateInvitation,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateInvitationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.SerializeToString,
+            ),
+            'GetInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInvitation,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationResponse.SerializeToString,
+            ),
+            'AcceptInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptInvitation,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationResponse.SerializeToString,
+            ),
+            'RejectInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectInvitation,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.RejectInvitationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.SerializeToString,
+            ),
+            'CancelInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelInvitation,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CancelInvitationRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.SerializeToString,
+            ),
+            'ListInvitations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInvitations,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsResponse.SerializeToString,
+            ),
+            'ListUserInvitations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserInvitations,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsResponse.SerializeToString,
+            ),
+            'CreateTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTeam,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.CreateTeamRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.SerializeToString,
+            ),
+            'UpdateTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTeam,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.UpdateTeamRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.SerializeToString,
+            ),
+            'RemoveTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveTeam,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.Team.SerializeToString,
+            ),
+            'ListTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeams,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.SerializeToString,
+            ),
+            'ListUserTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserTeams,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListUserTeamsRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.SerializeToString,
+            ),
+            'GetTeamMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTeamMembership,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipResponse.SerializeToString,
+            ),
+            'ListTeamMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeamMembers,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersResponse.SerializeToString,
+            ),
+            'AddTeamMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddTeamMember,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.AddTeamMemberRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.SerializeToString,
+            ),
+            'RemoveTeamMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveTeamMember,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberResponse.SerializeToString,
+            ),
+            'SetTeamMemberRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTeamMemberRole,
+                    request_deserializer=authmesh_dot_org_dot_v1_dot_org__pb2.SetTeamMemberRoleRequest.FromString,
+                    response_serializer=authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -68,7 +758,305 @@ def add_OrgServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class OrgService:
-    """Missing associated documentation comment in .proto file."""
+    """---- Organizations
+    """
+
+    @staticmethod
+    def CreateOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CreateOrganization',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.CreateOrganizationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSlug(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CheckSlug',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.CheckSlugResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/UpdateOrganization',
+            authmesh_dot_org_dot_v1_dot_org__pb2.UpdateOrganizationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Organization.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/DeleteOrganization',
+            authmesh_dot_org_dot_v1_dot_org__pb2.DeleteOrganizationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Organization.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/GetMembership',
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetMembershipResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFullOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/GetFullOrganization',
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetFullOrganizationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListOrganizations',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListOrganizationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListMembers',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMemberRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/UpdateMemberRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.UpdateMemberRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/RemoveMember',
+            authmesh_dot_org_dot_v1_dot_org__pb2.RemoveMemberRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LeaveOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/LeaveOrganization',
+            authmesh_dot_org_dot_v1_dot_org__pb2.LeaveOrganizationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CheckPermission(request,
@@ -87,6 +1075,600 @@ class OrgService:
             '/authmesh.org.v1.OrgService/CheckPermission',
             authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionRequest.SerializeToString,
             authmesh_dot_org_dot_v1_dot_org__pb2.CheckPermissionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CreateRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CreateRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/UpdateRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.UpdateRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/DeleteRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.DeleteRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListRoles',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListRolesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/GetRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.OrganizationRole.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CreateInvitation',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CreateInvitationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/GetInvitation',
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetInvitationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/AcceptInvitation',
+            authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.AcceptInvitationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/RejectInvitation',
+            authmesh_dot_org_dot_v1_dot_org__pb2.RejectInvitationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CancelInvitation',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CancelInvitationRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInvitations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListInvitations',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListInvitationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserInvitations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListUserInvitations',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListUserInvitationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/CreateTeam',
+            authmesh_dot_org_dot_v1_dot_org__pb2.CreateTeamRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/UpdateTeam',
+            authmesh_dot_org_dot_v1_dot_org__pb2.UpdateTeamRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/RemoveTeam',
+            authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.Team.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListTeams',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListUserTeams',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListUserTeamsRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTeamMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/GetTeamMembership',
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.GetTeamMembershipResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeamMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/ListTeamMembers',
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.ListTeamMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddTeamMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/AddTeamMember',
+            authmesh_dot_org_dot_v1_dot_org__pb2.AddTeamMemberRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveTeamMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/RemoveTeamMember',
+            authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.RemoveTeamMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTeamMemberRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.org.v1.OrgService/SetTeamMemberRole',
+            authmesh_dot_org_dot_v1_dot_org__pb2.SetTeamMemberRoleRequest.SerializeToString,
+            authmesh_dot_org_dot_v1_dot_org__pb2.TeamMember.FromString,
             options,
             channel_credentials,
             insecure,

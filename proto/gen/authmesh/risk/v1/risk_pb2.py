@@ -22,21 +22,39 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from authmesh.events.v1 import envelope_pb2 as authmesh_dot_events_dot_v1_dot_envelope__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61uthmesh/risk/v1/risk.proto\x12\x10\x61uthmesh.risk.v1\"P\n\rAssessRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\n\n\x02ip\x18\x02 \x01(\t\x12\x12\n\nuser_agent\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\"^\n\x0e\x41ssessResponse\x12\r\n\x05score\x18\x01 \x01(\x05\x12,\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x1a.authmesh.risk.v1.Decision\x12\x0f\n\x07\x66\x61\x63tors\x18\x03 \x03(\t*c\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x44\x45\x43ISION_ALLOW\x10\x01\x12\x16\n\x12\x44\x45\x43ISION_CHALLENGE\x10\x02\x12\x11\n\rDECISION_DENY\x10\x03\x32Z\n\x0bRiskService\x12K\n\x06\x41ssess\x12\x1f.authmesh.risk.v1.AssessRequest\x1a .authmesh.risk.v1.AssessResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61uthmesh/risk/v1/risk.proto\x12\x10\x61uthmesh.risk.v1\x1a!authmesh/events/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n\rAssessRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\n\n\x02ip\x18\x02 \x01(\t\x12\x12\n\nuser_agent\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x17second_factor_satisfied\x18\x07 \x01(\x08\x12\x1c\n\x14password_blocklisted\x18\x08 \x01(\x08\x12(\n\x05\x61\x63tor\x18\t \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"6\n\x06\x46\x61\x63tor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06points\x18\x02 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xb1\x01\n\x0e\x41ssessResponse\x12\r\n\x05score\x18\x01 \x01(\x05\x12,\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x1a.authmesh.risk.v1.Decision\x12\x0f\n\x07\x66\x61\x63tors\x18\x03 \x03(\t\x12\x15\n\rassessment_id\x18\x04 \x01(\t\x12)\n\x07\x64\x65tails\x18\x05 \x03(\x0b\x32\x18.authmesh.risk.v1.Factor\x12\x0f\n\x07\x63ountry\x18\x06 \x01(\t\"\x83\x02\n\nAssessment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\n\n\x02ip\x18\x04 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x05 \x01(\t\x12\x12\n\nuser_agent\x18\x06 \x01(\t\x12\x0e\n\x06method\x18\x07 \x01(\t\x12\r\n\x05score\x18\x08 \x01(\x05\x12,\n\x08\x64\x65\x63ision\x18\t \x01(\x0e\x32\x1a.authmesh.risk.v1.Decision\x12)\n\x07\x66\x61\x63tors\x18\n \x03(\x0b\x32\x18.authmesh.risk.v1.Factor\"H\n\x16ListAssessmentsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"a\n\x17ListAssessmentsResponse\x12\x31\n\x0b\x61ssessments\x18\x01 \x03(\x0b\x32\x1c.authmesh.risk.v1.Assessment\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"Q\n\x14\x43learFailuresRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12(\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x19.authmesh.events.v1.Actor\"\x17\n\x15\x43learFailuresResponse\"\xc5\x01\n\x12\x41ssessmentRecorded\x12\x15\n\rassessment_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x05\x12,\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x1a.authmesh.risk.v1.Decision\x12)\n\x07\x66\x61\x63tors\x18\x05 \x03(\x0b\x32\x18.authmesh.risk.v1.Factor\x12\x0e\n\x06method\x18\x06 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x07 \x01(\t\"\"\n\x0f\x46\x61iluresCleared\x12\x0f\n\x07user_id\x18\x01 \x01(\t*c\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x44\x45\x43ISION_ALLOW\x10\x01\x12\x16\n\x12\x44\x45\x43ISION_CHALLENGE\x10\x02\x12\x11\n\rDECISION_DENY\x10\x03\x32\xa4\x02\n\x0bRiskService\x12K\n\x06\x41ssess\x12\x1f.authmesh.risk.v1.AssessRequest\x1a .authmesh.risk.v1.AssessResponse\x12\x66\n\x0fListAssessments\x12(.authmesh.risk.v1.ListAssessmentsRequest\x1a).authmesh.risk.v1.ListAssessmentsResponse\x12`\n\rClearFailures\x12&.authmesh.risk.v1.ClearFailuresRequest\x1a\'.authmesh.risk.v1.ClearFailuresResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authmesh.risk.v1.risk_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DECISION']._serialized_start=227
-  _globals['_DECISION']._serialized_end=326
-  _globals['_ASSESSREQUEST']._serialized_start=49
-  _globals['_ASSESSREQUEST']._serialized_end=129
-  _globals['_ASSESSRESPONSE']._serialized_start=131
-  _globals['_ASSESSRESPONSE']._serialized_end=225
-  _globals['_RISKSERVICE']._serialized_start=328
-  _globals['_RISKSERVICE']._serialized_end=418
+  _globals['_DECISION']._serialized_start=1384
+  _globals['_DECISION']._serialized_end=1483
+  _globals['_ASSESSREQUEST']._serialized_start=118
+  _globals['_ASSESSREQUEST']._serialized_end=367
+  _globals['_FACTOR']._serialized_start=369
+  _globals['_FACTOR']._serialized_end=423
+  _globals['_ASSESSRESPONSE']._serialized_start=426
+  _globals['_ASSESSRESPONSE']._serialized_end=603
+  _globals['_ASSESSMENT']._serialized_start=606
+  _globals['_ASSESSMENT']._serialized_end=865
+  _globals['_LISTASSESSMENTSREQUEST']._serialized_start=867
+  _globals['_LISTASSESSMENTSREQUEST']._serialized_end=939
+  _globals['_LISTASSESSMENTSRESPONSE']._serialized_start=941
+  _globals['_LISTASSESSMENTSRESPONSE']._serialized_end=1038
+  _globals['_CLEARFAILURESREQUEST']._serialized_start=1040
+  _globals['_CLEARFAILURESREQUEST']._serialized_end=1121
+  _globals['_CLEARFAILURESRESPONSE']._serialized_start=1123
+  _globals['_CLEARFAILURESRESPONSE']._serialized_end=1146
+  _globals['_ASSESSMENTRECORDED']._serialized_start=1149
+  _globals['_ASSESSMENTRECORDED']._serialized_end=1346
+  _globals['_FAILURESCLEARED']._serialized_start=1348
+  _globals['_FAILURESCLEARED']._serialized_end=1382
+  _globals['_RISKSERVICE']._serialized_start=1486
+  _globals['_RISKSERVICE']._serialized_end=1778
 # @@protoc_insertion_point(module_scope)

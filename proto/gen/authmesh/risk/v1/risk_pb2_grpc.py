@@ -39,13 +39,39 @@ class RiskServiceStub:
                 request_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessRequest.SerializeToString,
                 response_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessResponse.FromString,
                 _registered_method=True)
+        self.ListAssessments = channel.unary_unary(
+                '/authmesh.risk.v1.RiskService/ListAssessments',
+                request_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsRequest.SerializeToString,
+                response_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsResponse.FromString,
+                _registered_method=True)
+        self.ClearFailures = channel.unary_unary(
+                '/authmesh.risk.v1.RiskService/ClearFailures',
+                request_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresRequest.SerializeToString,
+                response_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresResponse.FromString,
+                _registered_method=True)
 
 
 class RiskServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Assess(self, request, context):
-        """Callers: gateway. Not implemented yet.
+        """Scores a sign-in that passed its first factor, records the assessment (and the event
+        auth.risk.assessment.recorded) and answers the decision. Callers: gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAssessments(self, request, context):
+        """A user's assessments, newest first, by pages. Callers: gateway (for admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearFailures(self, request, context):
+        """Clears the failure counters of a user (and their account+IP pairs). Identity's account
+        lock is lifted by identity (admin UnlockPasswordSignIn). Callers: gateway (for admins).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -58,6 +84,16 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     servicer.Assess,
                     request_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessRequest.FromString,
                     response_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessResponse.SerializeToString,
+            ),
+            'ListAssessments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAssessments,
+                    request_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsRequest.FromString,
+                    response_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsResponse.SerializeToString,
+            ),
+            'ClearFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearFailures,
+                    request_deserializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresRequest.FromString,
+                    response_serializer=authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +123,60 @@ class RiskService:
             '/authmesh.risk.v1.RiskService/Assess',
             authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessRequest.SerializeToString,
             authmesh_dot_risk_dot_v1_dot_risk__pb2.AssessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAssessments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.risk.v1.RiskService/ListAssessments',
+            authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsRequest.SerializeToString,
+            authmesh_dot_risk_dot_v1_dot_risk__pb2.ListAssessmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.risk.v1.RiskService/ClearFailures',
+            authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresRequest.SerializeToString,
+            authmesh_dot_risk_dot_v1_dot_risk__pb2.ClearFailuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -437,6 +437,86 @@ class RevokeAnySessionResponse(_message.Message):
 Global___RevokeAnySessionResponse: _TypeAlias = RevokeAnySessionResponse  # noqa: Y015
 
 @_typing.final
+class ActiveChoice(_message.Message):
+    """One active organization or team: `id` absent means none."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_id", b"_id", "id", b"id"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_id", b"_id", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__id: _TypeAlias = _typing.Literal["id"]  # noqa: Y015
+    _WhichOneofArgType__id: _TypeAlias = _typing.Literal["_id", b"_id"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__id) -> _WhichOneofReturnType__id | None: ...
+
+Global___ActiveChoice: _TypeAlias = ActiveChoice  # noqa: Y015
+
+@_typing.final
+class SetActiveOrganizationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOKEN_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_FIELD_NUMBER: _builtins.int
+    TEAM_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    token: _builtins.str
+    @_builtins.property
+    def organization(self) -> Global___ActiveChoice:
+        """absent: unchanged"""
+
+    @_builtins.property
+    def team(self) -> Global___ActiveChoice:
+        """absent: unchanged"""
+
+    @_builtins.property
+    def actor(self) -> _envelope_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        token: _builtins.str = ...,
+        organization: Global___ActiveChoice | None = ...,
+        team: Global___ActiveChoice | None = ...,
+        actor: _envelope_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "organization", b"organization", "team", b"team"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "organization", b"organization", "team", b"team", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetActiveOrganizationRequest: _TypeAlias = SetActiveOrganizationRequest  # noqa: Y015
+
+@_typing.final
+class SetActiveOrganizationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> Global___Session:
+        """as it now is; `token` is the request's"""
+
+    def __init__(
+        self,
+        *,
+        session: Global___Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetActiveOrganizationResponse: _TypeAlias = SetActiveOrganizationResponse  # noqa: Y015
+
+@_typing.final
 class SessionCreated(_message.Message):
     """auth.session.session.created.v1"""
 
@@ -535,3 +615,45 @@ class SessionRevoked(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SessionRevoked: _TypeAlias = SessionRevoked  # noqa: Y015
+
+@_typing.final
+class SessionUpdated(_message.Message):
+    """auth.session.session.updated.v1 — a session's active organization or team changed; carries
+    the token hash so gateways can evict their cached answer for it.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    TOKEN_HASH_FIELD_NUMBER: _builtins.int
+    ACTIVE_ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    ACTIVE_TEAM_ID_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    user_id: _builtins.str
+    token_hash: _builtins.str
+    active_organization_id: _builtins.str
+    active_team_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        token_hash: _builtins.str = ...,
+        active_organization_id: _builtins.str | None = ...,
+        active_team_id: _builtins.str | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_active_organization_id", b"_active_organization_id", "_active_team_id", b"_active_team_id", "active_organization_id", b"active_organization_id", "active_team_id", b"active_team_id"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active_organization_id", b"_active_organization_id", "_active_team_id", b"_active_team_id", "active_organization_id", b"active_organization_id", "active_team_id", b"active_team_id", "session_id", b"session_id", "token_hash", b"token_hash", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__active_organization_id: _TypeAlias = _typing.Literal["active_organization_id"]  # noqa: Y015
+    _WhichOneofArgType__active_organization_id: _TypeAlias = _typing.Literal["_active_organization_id", b"_active_organization_id"]  # noqa: Y015
+    _WhichOneofReturnType__active_team_id: _TypeAlias = _typing.Literal["active_team_id"]  # noqa: Y015
+    _WhichOneofArgType__active_team_id: _TypeAlias = _typing.Literal["_active_team_id", b"_active_team_id"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__active_organization_id) -> _WhichOneofReturnType__active_organization_id | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__active_team_id) -> _WhichOneofReturnType__active_team_id | None: ...
+
+Global___SessionUpdated: _TypeAlias = SessionUpdated  # noqa: Y015

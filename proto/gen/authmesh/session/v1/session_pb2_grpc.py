@@ -69,6 +69,11 @@ class SessionServiceStub:
                 request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.SerializeToString,
                 response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.FromString,
                 _registered_method=True)
+        self.SetActiveOrganization = channel.unary_unary(
+                '/authmesh.session.v1.SessionService/SetActiveOrganization',
+                request_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationRequest.SerializeToString,
+                response_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
@@ -137,6 +142,20 @@ class SessionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetActiveOrganization(self, request, context):
+        """Sets the active organization and/or team of the session of `token` (the organization
+        plugin's create, set-active, set-active-team, accept-invitation, leave and delete), as
+        the gateway decided after the org service's checks: this service knows nothing of
+        organizations. A choice present sets its column (to null when its `id` is absent); an
+        absent choice leaves it. Publishes auth.session.session.updated, with the token hash so
+        that every gateway evicts its cached answer, in the same transaction.
+        Callers: gateway. Errors: SESSION_NOT_FOUND (unknown or expired), INVALID_TOKEN,
+        INVALID_ACTIVE_ID (an id over 255 characters).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -174,6 +193,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.RevokeAnySession,
                     request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.FromString,
                     response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.SerializeToString,
+            ),
+            'SetActiveOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetActiveOrganization,
+                    request_deserializer=authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationRequest.FromString,
+                    response_serializer=authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -365,6 +389,33 @@ class SessionService:
             '/authmesh.session.v1.SessionService/RevokeAnySession',
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionRequest.SerializeToString,
             authmesh_dot_session_dot_v1_dot_session__pb2.RevokeAnySessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetActiveOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authmesh.session.v1.SessionService/SetActiveOrganization',
+            authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationRequest.SerializeToString,
+            authmesh_dot_session_dot_v1_dot_session__pb2.SetActiveOrganizationResponse.FromString,
             options,
             channel_credentials,
             insecure,

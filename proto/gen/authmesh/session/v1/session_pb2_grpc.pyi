@@ -65,6 +65,16 @@ class SessionServiceStub:
     auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
     then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
     """
+    SetActiveOrganization: _grpc.UnaryUnaryMultiCallable[_session_pb2.SetActiveOrganizationRequest, _session_pb2.SetActiveOrganizationResponse]
+    """Sets the active organization and/or team of the session of `token` (the organization
+    plugin's create, set-active, set-active-team, accept-invitation, leave and delete), as
+    the gateway decided after the org service's checks: this service knows nothing of
+    organizations. A choice present sets its column (to null when its `id` is absent); an
+    absent choice leaves it. Publishes auth.session.session.updated, with the token hash so
+    that every gateway evicts its cached answer, in the same transaction.
+    Callers: gateway. Errors: SESSION_NOT_FOUND (unknown or expired), INVALID_TOKEN,
+    INVALID_ACTIVE_ID (an id over 255 characters).
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
@@ -102,6 +112,16 @@ class SessionServiceAsyncStub(SessionServiceStub):
     revoke-user-session, which identity authorized first: session:revoke), and publishes
     auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
     then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
+    """
+    SetActiveOrganization: _aio.UnaryUnaryMultiCallable[_session_pb2.SetActiveOrganizationRequest, _session_pb2.SetActiveOrganizationResponse]  # type: ignore[assignment]
+    """Sets the active organization and/or team of the session of `token` (the organization
+    plugin's create, set-active, set-active-team, accept-invitation, leave and delete), as
+    the gateway decided after the org service's checks: this service knows nothing of
+    organizations. A choice present sets its column (to null when its `id` is absent); an
+    absent choice leaves it. Publishes auth.session.session.updated, with the token hash so
+    that every gateway evicts its cached answer, in the same transaction.
+    Callers: gateway. Errors: SESSION_NOT_FOUND (unknown or expired), INVALID_TOKEN,
+    INVALID_ACTIVE_ID (an id over 255 characters).
     """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -179,6 +199,22 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         revoke-user-session, which identity authorized first: session:revoke), and publishes
         auth.session.session.revoked in the same transaction. None found is no error: `revoked` is
         then absent. Idempotent. Callers: gateway. Errors: INVALID_TOKEN (empty or too long).
+        """
+
+    @_abc_1.abstractmethod
+    def SetActiveOrganization(
+        self,
+        request: _session_pb2.SetActiveOrganizationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_pb2.SetActiveOrganizationResponse, _abc.Awaitable[_session_pb2.SetActiveOrganizationResponse]]:
+        """Sets the active organization and/or team of the session of `token` (the organization
+        plugin's create, set-active, set-active-team, accept-invitation, leave and delete), as
+        the gateway decided after the org service's checks: this service knows nothing of
+        organizations. A choice present sets its column (to null when its `id` is absent); an
+        absent choice leaves it. Publishes auth.session.session.updated, with the token hash so
+        that every gateway evicts its cached answer, in the same transaction.
+        Callers: gateway. Errors: SESSION_NOT_FOUND (unknown or expired), INVALID_TOKEN,
+        INVALID_ACTIVE_ID (an id over 255 characters).
         """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,17 +1,35 @@
 """What the audit use cases need from storage."""
 
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authmesh_audit.domain.model import AuditEntry
+from authmesh_audit.domain.model import Anchor, AuditEntry, ChainedEntry, EventFilter, Position
 
 
 class AuditStore(Protocol):
-    async def append(self, conn: AsyncConnection, entry: AuditEntry) -> None: ...
-
-    async def list_for_user(
-        self, user_id: str, limit: int, before_event_id: str | None
-    ) -> list[AuditEntry]:
-        """Newest first; event ids are UUIDv7, so their order is the order of occurrence."""
+    async def append(self, conn: AsyncConnection, batch: list[AuditEntry]) -> int:
+        """Chains the entries after the head, in order, skipping event ids stored already;
+        how many were chained."""
         ...
+
+    async def list_entries(
+        self, event_filter: EventFilter, limit: int, after: Position | None
+    ) -> list[ChainedEntry]:
+        """Newest first by (occurred_at, sequence), strictly after `after`."""
+        ...
+
+
+class ChainSnapshot(Protocol):
+    async def anchor(self) -> Anchor: ...
+
+    async def head(self) -> Anchor: ...
+
+    async def entries_after(self, sequence: int, up_to: int, limit: int) -> list[ChainedEntry]:
+        """In sequence order."""
+        ...
+
+
+class ChainStore(Protocol):
+    def snapshot(self) -> AbstractAsyncContextManager[ChainSnapshot]: ...

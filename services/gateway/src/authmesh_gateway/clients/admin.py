@@ -88,6 +88,16 @@ class AdminClient:
         )
         await self._channel.call(self._stub.SetUserPassword, request, timeout_s=_SLOW_TIMEOUT_S)
 
+    async def unlock_password_sign_in(
+        self, *, admin_user_id: str, user_id: str, actor: envelope_pb2.Actor
+    ) -> int:
+        """Lifts the user's password throttle; the consecutive failures it cleared."""
+        request = admin_pb2.UnlockPasswordSignInRequest(
+            admin_user_id=admin_user_id, user_id=user_id, actor=actor
+        )
+        response = await self._channel.call(self._stub.UnlockPasswordSignIn, request)
+        return response.cleared_failures
+
     async def ban_user(
         self,
         *,

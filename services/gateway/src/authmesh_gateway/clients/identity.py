@@ -1,5 +1,7 @@
 """Typed calls to the identity service."""
 
+from collections.abc import Sequence
+
 from google.protobuf import timestamp_pb2
 
 from authmesh.events.v1 import envelope_pb2
@@ -77,6 +79,15 @@ class IdentityClient:
         request = identity_pb2.GetUserRequest(user_id=user_id)
         user: identity_pb2.User = (await self._channel.call(self._stub.GetUser, request)).user
         return user
+
+    async def lookup_users(
+        self, *, user_ids: Sequence[str] = (), emails: Sequence[str] = ()
+    ) -> list[identity_pb2.User]:
+        """The users of `user_ids` and `emails` (unknown ones left out), in one call."""
+        if not user_ids and not emails:
+            return []
+        request = identity_pb2.LookupUsersRequest(user_ids=user_ids, emails=emails)
+        return list((await self._channel.call(self._stub.LookupUsers, request)).users)
 
     async def send_verification_email(
         self,

@@ -86,3 +86,20 @@ class SessionClient:
         )
         response = await self._channel.call(self._stub.RevokeAnySession, request)
         return response.revoked if response.HasField("revoked") else None
+
+    async def set_active_organization(
+        self,
+        token: str,
+        *,
+        organization: session_pb2.ActiveChoice | None = None,
+        team: session_pb2.ActiveChoice | None = None,
+        actor: envelope_pb2.Actor,
+    ) -> session_pb2.Session:
+        """Sets the session's active organization and/or team (a choice left None is kept;
+        `ActiveChoice()` without id clears it); the session as it now is."""
+        request = session_pb2.SetActiveOrganizationRequest(
+            token=token, organization=organization, team=team, actor=actor
+        )
+        response = await self._channel.call(self._stub.SetActiveOrganization, request)
+        session: session_pb2.Session = response.session
+        return session

@@ -63,6 +63,7 @@ class TwoFactorClient:
         dont_remember: bool,
         first_factor: str,
         actor: envelope_pb2.Actor,
+        risk_challenge: bool = False,
     ) -> mfa_pb2.StartChallengeResponse:
         request = mfa_pb2.StartChallengeRequest(
             user_id=user_id,
@@ -70,6 +71,7 @@ class TwoFactorClient:
             dont_remember=dont_remember,
             first_factor=first_factor,
             actor=actor,
+            risk_challenge=risk_challenge,
         )
         return await self._channel.call(self._stub.StartChallenge, request)
 

@@ -1,7 +1,12 @@
 """`issue_session`: the one function every sign-in path ends in (DESIGN §2).
 
-identity.AssertCanSignIn (banned, deleted) → the second factor → session.Create. Risk scoring
-arrives with its own service.
+identity.AssertCanSignIn (banned, deleted) → risk.Assess (sessions/risk.py: allow, challenge,
+deny, or the operator's policy when risk does not answer within its deadline) → the second
+factor → session.Create.
+
+A risk challenge asks for the second factor like an enrolled one; a user without any factor
+gets a challenge whose only method is a code mailed to the address on file (mfa's
+`risk_challenge`), answered with /two-factor/send-otp and /two-factor/verify-otp.
 
 The second factor: a user whose `two_factor_enabled` identity reports gets no session, cookie
 cache, bearer token or JWT here, but a `SecondFactorRequired` (mfa's challenge, which the route
@@ -26,6 +31,7 @@ from authmesh.identity.v1 import identity_pb2
 from authmesh.mfa.v1 import mfa_pb2
 from authmesh.session.v1 import session_pb2
 from authmesh_gateway.context import GatewayContext
+from authmesh_gateway.sessions.risk import RiskVerdict, assess_sign_in
 from authmesh_gateway.sessions.second_factor import (
     SecondFactorRequired,
     has_trust_device_cookie,
@@ -90,9 +96,21 @@ async def issue_session(
     """A session, or the second factor the user still owes. `method` names the first factor
     (email, username, magic-link...) in the session's event and the challenge."""
     user = await ctx.identity.assert_can_sign_in(user_id)
+    verdict = await assess_sign_in(
+        ctx,
+        user_id=user.id,
+        email=user.email,
+        method=method,
+        second_factor_satisfied=second_factor_satisfied,
+        actor=actor,
+    )
+    risk_challenge = verdict is RiskVerdict.CHALLENGE
     mfa_used = second_factor_satisfied
-    if user.two_factor_enabled and ask_second_factor and not second_factor_satisfied:
-        required = await _second_factor(ctx, request, user, method, dont_remember, actor)
+    owed = (user.two_factor_enabled and ask_second_factor) or risk_challenge
+    if owed and not second_factor_satisfied:
+        required = await _second_factor(
+            ctx, request, user, method, dont_remember, actor, risk_challenge=risk_challenge
+        )
         if isinstance(required, SecondFactorRequired):
             return required
         mfa_used = required
@@ -115,9 +133,11 @@ async def _second_factor(
     method: str,
     dont_remember: bool,
     actor: envelope_pb2.Actor,
+    *,
+    risk_challenge: bool,
 ) -> SecondFactorRequired | bool:
     """mfa's challenge; else whether a second factor stands in for it: True for a trusted
-    device, False when mfa knows no factor of the user."""
+    device, False when mfa knows no factor of the user (and risk asked for none)."""
     device_id = trusted_device_id(request, ctx, user.id)
     try:
         if device_id is not None:
@@ -131,6 +151,7 @@ async def _second_factor(
             dont_remember=dont_remember,
             first_factor=method,
             actor=actor,
+            risk_challenge=risk_challenge,
         )
     except DomainError as error:
         if error.reason == "TWO_FACTOR_NOT_ENABLED":

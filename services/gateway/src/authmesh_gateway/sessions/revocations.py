@@ -2,9 +2,10 @@
 process, delivering only new events. The cache is usable only while they are subscribed over a
 link that answers.
 
-Session revocations evict one session by its token hash; changes to a user that cached answers
-show (an update, a verified or changed address, a new password, a deletion, a ban) evict every
-session of that user, so that no replica serves a stale user for the cache's lifetime.
+Session revocations and updates (a new active organization or team) evict one session by its
+token hash; changes to a user that cached answers show (an update, a verified or changed
+address, a new password, a deletion, a ban) evict every session of that user, so that no
+replica serves a stale user for the cache's lifetime.
 
 A lost link is either reported by the client (the connection closed) or silent (packets go
 nowhere, as in a network partition: the client would notice only at its next ping, minutes
@@ -33,6 +34,7 @@ from authmesh_kit.events.catalogue import (
     EMAIL_VERIFIED,
     PASSWORD_CHANGED,
     SESSION_REVOKED,
+    SESSION_UPDATED,
     USER_BANNED,
     USER_DELETED,
     USER_UPDATED,
@@ -100,7 +102,10 @@ class RevocationListener:
             try:
                 js = await self._nats.jetstream()
                 stream = stream_name(self._namespace, AUTH_EVENTS)
-                handlers = [(SESSION_REVOKED, self._on_message)]
+                handlers = [
+                    (SESSION_REVOKED, self._on_message),
+                    (SESSION_UPDATED, self._on_session_update),
+                ]
                 handlers += [(event, self._on_user_change) for event in USER_CHANGES]
                 for event, handler in handlers:
                     self._subscriptions.append(
@@ -175,6 +180,18 @@ class RevocationListener:
         assert isinstance(revoked, session_pb2.SessionRevoked)
         self._cache.evict(bytes.fromhex(revoked.token_hash))
         _PROPAGATION.observe(max(0.0, time.time() - envelope.occurred_at.ToMilliseconds() / 1000))
+
+    async def _on_session_update(self, message: Msg) -> None:
+        """A changed active organization or team: the cached answer shows the old one."""
+        envelope = Envelope()
+        try:
+            envelope.ParseFromString(message.data)
+            updated = unpack(envelope, SESSION_UPDATED)
+        except Exception:  # noqa: BLE001 - not ours to fix; the TTL bounds any miss
+            log.error("undecodable session update", subject=message.subject)
+            return
+        assert isinstance(updated, session_pb2.SessionUpdated)
+        self._cache.evict(bytes.fromhex(updated.token_hash))
 
     async def _on_user_change(self, message: Msg) -> None:
         envelope = Envelope()

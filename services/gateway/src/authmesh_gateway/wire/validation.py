@@ -23,7 +23,8 @@ UnionMember = Literal["string", "number", "boolean", "strings", "numbers"]
 # What zod expects of the whole body: `z.object`, `z.record`, or sign-up's
 # `z.object(…).and(z.record(…))`, which reports both when the body is not an object.
 Shape = Literal["object", "record", "object_and_record"]
-Source = Literal["body", "query"]
+# "body.data": a nested object checked on its own (organization update, update-team).
+Source = Literal["body", "query", "body.data"]
 
 # zod 4.6 `z.email()` (regexes.email), anchored by `fullmatch`.
 _EMAIL = re.compile(

@@ -9,6 +9,7 @@ from grpc.aio import ServicerContext
 from authmesh.identity.v1 import admin_pb2, admin_pb2_grpc
 from authmesh_identity.api.mappers import actor_of, user_to_proto
 from authmesh_identity.api.servicer import GATEWAY
+from authmesh_identity.domain import password_throttle
 from authmesh_identity.domain.admin_permissions import AdminPolicy
 from authmesh_identity.domain.admin_user_query import ListingRequest
 from authmesh_identity.domain.errors import DOMAIN
@@ -26,6 +27,7 @@ ALLOWED_CALLERS = {
     "UpdateUser": GATEWAY,
     "SetRole": GATEWAY,
     "SetUserPassword": GATEWAY,
+    "UnlockPasswordSignIn": GATEWAY,
     "BanUser": GATEWAY,
     "UnbanUser": GATEWAY,
     "RemoveUser": GATEWAY,
@@ -168,6 +170,14 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             actor=actor_of(request),
         )
         return admin_pb2.SetUserPasswordResponse()
+
+    async def UnlockPasswordSignIn(
+        self, request: admin_pb2.UnlockPasswordSignInRequest, context: ServicerContext[Any, Any]
+    ) -> admin_pb2.UnlockPasswordSignInResponse:
+        cleared = await password_throttle.unlock(
+            self._uow, self._policy, admin_user_id=request.admin_user_id, user_id=request.user_id
+        )
+        return admin_pb2.UnlockPasswordSignInResponse(cleared_failures=cleared)
 
     async def BanUser(
         self, request: admin_pb2.BanUserRequest, context: ServicerContext[Any, Any]

@@ -24,6 +24,7 @@ from authmesh_identity.domain.use_cases import (
     username,
 )
 from authmesh_identity.domain.use_cases.assert_can_sign_in import assert_can_sign_in
+from authmesh_identity.domain.use_cases.lookup_users import lookup_users
 from authmesh_identity.domain.use_cases.sign_up import sign_up_with_email
 from authmesh_identity.domain.use_cases.verify_password import Login, LoginKind, verify_password
 from authmesh_kit.grpc.server import Registration
@@ -51,6 +52,7 @@ ALLOWED_CALLERS = {
     "ChangeEmail": GATEWAY,
     "DeleteUser": GATEWAY,
     "SetTwoFactorEnabled": GATEWAY,
+    "LookupUsers": GATEWAY,
 }
 
 
@@ -120,7 +122,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def AssertCanSignIn(
         self, request: identity_pb2.AssertCanSignInRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.AssertCanSignInResponse:
-        user = await assert_can_sign_in(self._uow, self._admin, user_id=request.user_id)
+        user = await assert_can_sign_in(
+            self._store, self._uow, self._admin, user_id=request.user_id
+        )
         return identity_pb2.AssertCanSignInResponse(user=user_to_proto(user))
 
     async def GetUser(
@@ -130,6 +134,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         if user is None:
             raise user_not_found()
         return identity_pb2.GetUserResponse(user=user_to_proto(user))
+
+    async def LookupUsers(
+        self, request: identity_pb2.LookupUsersRequest, context: ServicerContext[Any, Any]
+    ) -> identity_pb2.LookupUsersResponse:
+        users = await lookup_users(
+            self._store, user_ids=list(request.user_ids), emails=list(request.emails)
+        )
+        return identity_pb2.LookupUsersResponse(users=[user_to_proto(user) for user in users])
 
     async def SendVerificationEmail(
         self,

@@ -149,3 +149,12 @@ def code_error(
         unknown if outcome is CodeOutcome.NOT_FOUND else ("INVALID_OTP", "Invalid OTP")
     )
     return DomainError(ErrorKind.INVALID_ARGUMENT, reason, DOMAIN, message)
+
+
+def too_many_users_requested(limit: int) -> DomainError:
+    return DomainError(
+        ErrorKind.INVALID_ARGUMENT,
+        "TOO_MANY_USERS_REQUESTED",
+        DOMAIN,
+        f"At most {limit} user ids and {limit} emails per lookup",
+    )

@@ -47,11 +47,14 @@ def has_every_character_class(password: str) -> bool:
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    """Per-account throttling of password checks (domain/password_throttle.py)."""
+    """Throttling of password checks (domain/password_throttle.py): progressive delays per
+    account and client address from `lock_after` consecutive failures (the first `delay`,
+    doubling up to `lock_for`), and the account-wide limit `disable_after` (NIST: at most 100)."""
 
-    lock_after: int = 10
+    lock_after: int = 5
     lock_for: timedelta = timedelta(minutes=15)
     disable_after: int = NIST_MAX_CONSECUTIVE_FAILURES
+    delay: timedelta = timedelta(seconds=30)
 
     def __post_init__(self) -> None:
         if not 1 <= self.lock_after <= self.disable_after <= NIST_MAX_CONSECUTIVE_FAILURES:
@@ -60,7 +63,8 @@ class ThrottlePolicy:
 
 @dataclass(frozen=True)
 class AttemptCount:
-    """An account key's state after an attempt was counted, or refused uncounted."""
+    """After an attempt was counted, or refused uncounted: the account's consecutive failures,
+    and until when the attempt's account+address pair is delayed (None: not delayed)."""
 
     allowed: bool
     failures: int

@@ -1,6 +1,6 @@
 """What the identity use cases need from storage, as Protocols."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,6 +40,11 @@ class UserStore(Protocol):
     async def get(self, user_id: str) -> User | None: ...
 
     async def exists_by_email(self, email: str) -> bool: ...
+
+    async def lookup(self, user_ids: Sequence[str], emails: Sequence[str]) -> list[User]:
+        """The users whose id is in `user_ids` or whose email is in `emails` (already
+        lower-cased), each once, in no set order; one indexed query."""
+        ...
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> None: ...
 
@@ -165,15 +170,22 @@ class AccountTransaction(Protocol):
         or None when there was no lapsed ban to lift."""
         ...
 
-    async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
-        """Counts one more consecutive failure for the account key, before its password is
-        checked, unless the key is locked or disabled (then nothing is counted and `allowed` is
-        False). One atomic upsert: 50 concurrent attempts count as 50, and none passes a lock
-        another one started."""
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        """Counts one more consecutive failure for the account key and its pair with the
+        client address `ip`, before the password is checked, unless the account is at its cap
+        or the pair is delayed (then nothing is counted and `allowed` is False). Atomic: 50
+        concurrent attempts count as 50, and none passes a delay or cap another one started."""
         ...
 
-    async def clear_password_attempts(self, key: bytes) -> None:
-        """After a right password or a password reset."""
+    async def unlock_password_attempts(self, key: bytes) -> int:
+        """Forgets the account key's count and every pair's delay (an admin's unlock); the
+        consecutive failures the account had."""
+        ...
+
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        """After a right password: the account's count and the pair's."""
         ...
 
     async def set_two_factor_enabled(

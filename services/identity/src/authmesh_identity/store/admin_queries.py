@@ -4,9 +4,13 @@ Columns come only from the query's allow-list and values only as bound parameter
 patterns escape `\\`, `%` and `_` (LIKE's default escape character is the backslash), so what
 an admin types is always data. The page and its total run in one transaction under
 `statement_timeout`: substring search may read the whole users table (no btree serves
-`%x%`), everything else is served by the indexes of migration 0006. Plans are custom (the
+`%x%`), everything else is served by the indexes of migration 0007. Plans are custom (the
 parameters are constants to the planner), so that a `starts_with` pattern can use the
 text_pattern_ops indexes even after asyncpg's prepared statement has run a few times.
+
+The total of an unfiltered listing is the sum of `user_counts`, which migration 0008's triggers
+keep in the same transaction as every insert and delete of users: exact, and a read of 16 rows
+however many users there are. A filtered total counts the index entries that match.
 """
 
 from sqlalchemy import ColumnElement, func, select
@@ -16,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authmesh_identity.domain.admin_user_query import Condition, Operator, UserPage, UserQuery
 from authmesh_identity.domain.errors import DOMAIN
 from authmesh_identity.store.repository import user_from_row
-from authmesh_identity.store.tables import users
+from authmesh_identity.store.tables import user_counts, users
 from authmesh_kit.errors import DomainError, ErrorKind
 
 _QUERY_CANCELED = "57014"  # SQLSTATE of a statement stopped by statement_timeout
@@ -74,7 +78,11 @@ class PostgresUserDirectory:
         page = select(users).where(*where).order_by(*order).limit(query.limit)
         if query.offset:
             page = page.offset(query.offset)
-        total = select(func.count()).select_from(users).where(*where)
+        total = (
+            select(func.count()).select_from(users).where(*where)
+            if where
+            else select(func.coalesce(func.sum(user_counts.c.users), 0))
+        )
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(

@@ -1,9 +1,9 @@
 """Postgres implementation of the identity ports."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -12,6 +12,7 @@ from authmesh_identity.domain.model import NewUser, User, UserWithPassword
 from authmesh_identity.domain.phone_numbers import phone_number_exists
 from authmesh_identity.domain.usernames import username_taken
 from authmesh_identity.store.tables import accounts, users
+from authmesh_kit.db.engine import single_statements
 from authmesh_kit.errors import DomainError
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.outbox import Outbox
@@ -89,9 +90,31 @@ async def insert_user_with_password(
     return user
 
 
+# The reads of every password sign-in, built once: building a statement and its cache key
+# costs more than running it.
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+
+
+def _with_password(login: ColumnElement[str]) -> Select[Any]:
+    credential = and_(
+        accounts.c.user_id == users.c.id, accounts.c.provider_id == CREDENTIAL_PROVIDER
+    )
+    return (
+        select(*users.columns, accounts.c.password)
+        .join(accounts, credential)
+        .where(login == bindparam("login"))
+    )
+
+
+_WITH_PASSWORD_BY_EMAIL = _with_password(users.c.email)
+_WITH_PASSWORD_BY_USERNAME = _with_password(users.c.username)
+_WITH_PASSWORD_BY_PHONE_NUMBER = _with_password(users.c.phone_number)
+
+
 class PostgresUserStore:
     def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
         self._engine = engine
+        self._reads = single_statements(engine)  # for the one-statement reads below
         self._outbox = outbox
 
     async def create_with_password(
@@ -103,44 +126,46 @@ class PostgresUserStore:
         return user
 
     async def find_with_password(self, email: str) -> UserWithPassword | None:
-        return await self._find_with_password(users.c.email == email)
+        return await self._find_with_password(_WITH_PASSWORD_BY_EMAIL, email)
 
     async def find_with_password_by_username(self, username: str) -> UserWithPassword | None:
-        return await self._find_with_password(users.c.username == username)
+        return await self._find_with_password(_WITH_PASSWORD_BY_USERNAME, username)
 
     async def find_with_password_by_phone_number(
         self, phone_number: str
     ) -> UserWithPassword | None:
-        return await self._find_with_password(users.c.phone_number == phone_number)
+        return await self._find_with_password(_WITH_PASSWORD_BY_PHONE_NUMBER, phone_number)
 
-    async def _find_with_password(self, condition: ColumnElement[bool]) -> UserWithPassword | None:
-        query = (
-            select(*users.columns, accounts.c.password)
-            .join(
-                accounts,
-                and_(
-                    accounts.c.user_id == users.c.id, accounts.c.provider_id == CREDENTIAL_PROVIDER
-                ),
-            )
-            .where(condition)
-        )
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+    async def _find_with_password(self, query: Select[Any], login: str) -> UserWithPassword | None:
+        async with self._reads.connect() as conn:
+            row = (await conn.execute(query, {"login": login})).first()
         if row is None or row.password is None:
             return None
         return UserWithPassword(user=user_from_row(row), password_hash=row.password)
 
     async def username_exists(self, username: str) -> bool:
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return bool(await conn.scalar(select(exists().where(users.c.username == username))))
 
     async def get(self, user_id: str) -> User | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+        async with self._reads.connect() as conn:
+            row = (await conn.execute(_BY_ID, {"user_id": user_id})).first()
         return user_from_row(row) if row else None
 
-    async def exists_by_email(self, email: str) -> bool:
+    async def lookup(self, user_ids: Sequence[str], emails: Sequence[str]) -> list[User]:
+        # Two index lookups (primary key, users_email_key), not an OR that could scan.
+        found: dict[str, User] = {}
         async with self._engine.connect() as conn:
+            for column, values in ((users.c.id, user_ids), (users.c.email, emails)):
+                if values:
+                    rows = await conn.execute(select(users).where(column.in_(list(values))))
+                    for row in rows:
+                        user = user_from_row(row)
+                        found[user.id] = user
+        return list(found.values())
+
+    async def exists_by_email(self, email: str) -> bool:
+        async with self._reads.connect() as conn:
             return bool(await conn.scalar(select(exists().where(users.c.email == email))))
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> None:

@@ -1,6 +1,7 @@
 """The identity schema. Column names follow Better-Auth's so that imported data maps 1:1."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -132,6 +134,19 @@ password_attempts = Table(
     Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Consecutive failed password checks per account key and client address ("" for checks within
+# a session), and the delay the last one started (domain/password_throttle.py).
+password_pair_attempts = Table(
+    "password_pair_attempts",
+    metadata,
+    Column("account_key", LargeBinary, primary_key=True),
+    Column("ip", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("password_pair_attempts_last_failed_at", password_pair_attempts.c.last_failed_at)
+
 # When `users.two_factor_enabled` last changed, as mfa timed it (domain/use_cases/two_factor.py):
 # a change applies only when newer, whether it comes by mfa's event or by the gateway's call.
 two_factor_changes = Table(
@@ -139,6 +154,15 @@ two_factor_changes = Table(
     metadata,
     Column("user_id", Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# The number of users, split over a few rows that add up to it, kept by triggers of migration
+# 0008 in the same transaction as every insert and delete of users (store/admin_queries.py).
+user_counts = Table(
+    "user_counts",
+    metadata,
+    Column("stripe", SmallInteger, primary_key=True, autoincrement=False),
+    Column("users", BigInteger, nullable=False),
 )
 
 _kit = kit_tables(metadata)

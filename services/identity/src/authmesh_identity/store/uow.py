@@ -404,11 +404,16 @@ class PostgresAccountTransaction:
             raise taken from None
         return user_from_row(row) if row else None
 
-    async def count_password_attempt(self, key: bytes, throttle: ThrottlePolicy) -> AttemptCount:
-        return await count_attempt(self._conn, key, throttle)
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        return await count_attempt(self._conn, key, ip, throttle)
 
-    async def clear_password_attempts(self, key: bytes) -> None:
-        await clear_attempts(self._conn, key)
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        await clear_attempts(self._conn, key, ip)
+
+    async def unlock_password_attempts(self, key: bytes) -> int:
+        return await clear_attempts(self._conn, key)
 
     async def set_two_factor_enabled(
         self, user_id: str, enabled: bool, changed_at: datetime

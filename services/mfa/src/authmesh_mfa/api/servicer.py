@@ -139,6 +139,7 @@ class TwoFactorServicer(mfa_pb2_grpc.TwoFactorServiceServicer):
             self._policy,
             user_id=request.user_id,
             email=request.email,
+            risk_challenge=request.risk_challenge,
             dont_remember=request.dont_remember,
             first_factor=request.first_factor,
         )

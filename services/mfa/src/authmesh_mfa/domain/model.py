@@ -73,6 +73,7 @@ class Challenge:
     dont_remember: bool
     attempts: int  # tries so far, this one included
     expires_at: datetime
+    risk_otp: bool = False  # risk asked for it: a mailed code answers it, factors or not
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class NewChallenge:
     dont_remember: bool
     first_factor: str
     expires_at: datetime
+    risk_otp: bool = False
 
 
 @dataclass(frozen=True)

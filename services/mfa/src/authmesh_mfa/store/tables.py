@@ -101,6 +101,8 @@ two_factor_challenges = Table(
     Column("email", Text, nullable=False),
     Column("dont_remember", Boolean, nullable=False),
     Column("first_factor", Text, nullable=False),
+    # Asked for by the risk service: answered by a mailed code even without factors.
+    Column("risk_otp", Boolean, nullable=False, server_default=text("false")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("consumed_at", DateTime(timezone=True)),

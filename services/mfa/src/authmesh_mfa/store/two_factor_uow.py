@@ -59,6 +59,7 @@ def _challenge_from_row(row: Any) -> Challenge:
         dont_remember=row.dont_remember,
         attempts=row.attempts,
         expires_at=row.expires_at,
+        risk_otp=row.risk_otp,
     )
 
 
@@ -202,6 +203,7 @@ class PostgresTwoFactorTransaction:
                 dont_remember=challenge.dont_remember,
                 first_factor=challenge.first_factor,
                 expires_at=challenge.expires_at,
+                risk_otp=challenge.risk_otp,
             )
         )
 

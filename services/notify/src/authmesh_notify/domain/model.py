@@ -30,6 +30,8 @@ MESSAGE_TYPES: Mapping[str, tuple[str, ...]] = {
     "organization-invitation": ("role", "inviterEmail"),
     "password-changed": (),
     "email-changed": (),  # (newEmail)
+    # the risk service: a sign-in from a device or country the user never used (device, place, ip)
+    "new-sign-in": ("time",),
 }
 
 

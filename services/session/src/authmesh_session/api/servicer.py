@@ -19,6 +19,10 @@ from authmesh_session.domain.use_cases.revoke_user_session import (
     revoke_user_session,
 )
 from authmesh_session.domain.use_cases.revoke_user_sessions import revoke_user_sessions
+from authmesh_session.domain.use_cases.set_active_organization import (
+    ActiveChoice,
+    set_active_organization,
+)
 
 GATEWAY = frozenset({"gateway"})
 
@@ -30,6 +34,7 @@ ALLOWED_CALLERS = {
     "ListUserSessions": GATEWAY,
     "RevokeUserSession": GATEWAY,
     "RevokeAnySession": GATEWAY,
+    "SetActiveOrganization": GATEWAY,
 }
 
 
@@ -133,6 +138,27 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
         if revoked is None:
             return session_pb2.RevokeAnySessionResponse()
         return session_pb2.RevokeAnySessionResponse(revoked=session_to_proto(revoked, token=""))
+
+    async def SetActiveOrganization(
+        self,
+        request: session_pb2.SetActiveOrganizationRequest,
+        context: ServicerContext[Any, Any],
+    ) -> session_pb2.SetActiveOrganizationResponse:
+        token = checked_token(request.token)
+        session = await set_active_organization(
+            self._store,
+            token=token,
+            organization=(
+                _choice(request.organization) if request.HasField("organization") else None
+            ),
+            team=_choice(request.team) if request.HasField("team") else None,
+            actor=request.actor if request.HasField("actor") else None,
+        )
+        return session_pb2.SetActiveOrganizationResponse(session=session_to_proto(session, token))
+
+
+def _choice(choice: session_pb2.ActiveChoice) -> ActiveChoice:
+    return ActiveChoice(choice.id if choice.HasField("id") else None)
 
 
 def registration(servicer: SessionServicer) -> Registration:

@@ -24,3 +24,12 @@ def invalid_claims() -> DomainError:
         DOMAIN,
         "The claims must be a JSON object whose id is the session's user",
     )
+
+
+def invalid_active_id() -> DomainError:
+    return DomainError(
+        ErrorKind.INVALID_ARGUMENT,
+        "INVALID_ACTIVE_ID",
+        DOMAIN,
+        "An active organization or team id is at most 255 characters",
+    )

@@ -3,7 +3,12 @@
 from google.protobuf import timestamp_pb2
 
 from authmesh.session.v1 import session_pb2
-from authmesh_kit.events.catalogue import IMPERSONATION_STARTED, SESSION_CREATED, SESSION_REVOKED
+from authmesh_kit.events.catalogue import (
+    IMPERSONATION_STARTED,
+    SESSION_CREATED,
+    SESSION_REVOKED,
+    SESSION_UPDATED,
+)
 from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
 from authmesh_session.domain.model import Session
 
@@ -52,4 +57,18 @@ def session_revoked(
     )
     return build_envelope(
         SESSION_REVOKED, payload, actor=actor, user_id=session.user_id, session_id=session.id
+    )
+
+
+def session_updated(session: Session, hashed_token: bytes, actor: Actor | None) -> Envelope:
+    """The session's active organization or team changed (set_active_organization)."""
+    payload = session_pb2.SessionUpdated(
+        session_id=session.id,
+        user_id=session.user_id,
+        token_hash=hashed_token.hex(),
+        active_organization_id=session.active_organization_id,
+        active_team_id=session.active_team_id,
+    )
+    return build_envelope(
+        SESSION_UPDATED, payload, actor=actor, user_id=session.user_id, session_id=session.id
     )

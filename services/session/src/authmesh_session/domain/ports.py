@@ -1,6 +1,6 @@
 """What the session use cases need from storage."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -28,6 +28,18 @@ class SessionStore(Protocol):
         ...
 
     async def delete_expired(self, hashed_token: bytes) -> None: ...
+
+    async def set_active(
+        self,
+        hashed_token: bytes,
+        now: datetime,
+        changes: Mapping[str, str | None],
+        events_for: Callable[[Session], Sequence[Envelope]],
+    ) -> Session | None:
+        """Sets `changes` (active_organization_id / active_team_id) on the session of
+        `hashed_token` unless it expired by `now`, with the events `events_for` builds from the
+        changed session, in one transaction; None when there is no such live session."""
+        ...
 
     async def list_for_user(self, user_id: str, now: datetime, limit: int) -> list[Session]:
         """The user's sessions expiring after `now`, oldest first; the newest `limit` of

@@ -1,18 +1,23 @@
 """Postgres implementation of the session store; every lookup is by primary key."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from authmesh_kit.db.engine import single_statements
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.outbox import Outbox
 from authmesh_session.domain.model import Session
 from authmesh_session.store.tables import sessions
 
 _FIELDS = [column for column in sessions.columns if column.name != "token_hash"]
+# The statements of every sign-in and session check, built once: building a statement and its
+# cache key costs more than running it.
+_INSERT = sessions.insert()
+_BY_TOKEN = select(*_FIELDS).where(sessions.c.token_hash == bindparam("token_hash"))
 
 
 def _session(row: Any) -> Session:
@@ -22,19 +27,18 @@ def _session(row: Any) -> Session:
 class PostgresSessionStore:
     def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
         self._engine = engine
+        self._reads = single_statements(engine)  # for the one-statement reads below
         self._outbox = outbox
 
     async def create(self, session: Session, hashed_token: bytes, *events: Envelope) -> None:
         values = {column.name: getattr(session, column.name) for column in _FIELDS}
         async with self._engine.begin() as conn:
-            await conn.execute(sessions.insert().values(token_hash=hashed_token, **values))
+            await conn.execute(_INSERT, {"token_hash": hashed_token, **values})
             await self._outbox.add(conn, *events)
 
     async def get(self, hashed_token: bytes) -> Session | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(*_FIELDS).where(sessions.c.token_hash == hashed_token))
-            ).first()
+        async with self._reads.connect() as conn:
+            row = (await conn.execute(_BY_TOKEN, {"token_hash": hashed_token})).first()
         return _session(row) if row else None
 
     async def extend(self, hashed_token: bytes, expires_at: datetime, updated_at: datetime) -> None:
@@ -98,7 +102,7 @@ class PostgresSessionStore:
 
     async def list_for_user(self, user_id: str, now: datetime, limit: int) -> list[Session]:
         # The newest `limit` through the user index, then back to oldest first.
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (
                 await conn.execute(
                     select(*_FIELDS)
@@ -134,3 +138,24 @@ class PostgresSessionStore:
     async def delete_expired(self, hashed_token: bytes) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(sessions.delete().where(sessions.c.token_hash == hashed_token))
+
+    async def set_active(
+        self,
+        hashed_token: bytes,
+        now: datetime,
+        changes: Mapping[str, str | None],
+        events_for: Callable[[Session], Sequence[Envelope]],
+    ) -> Session | None:
+        live = (sessions.c.token_hash == hashed_token, sessions.c.expires_at > now)
+        async with self._engine.begin() as conn:
+            if changes:
+                update = sessions.update().where(*live).values(**changes).returning(*_FIELDS)
+                row = (await conn.execute(update)).first()
+            else:
+                row = (await conn.execute(select(*_FIELDS).where(*live))).first()
+            if row is None:
+                return None
+            session = _session(row)
+            if changes:
+                await self._outbox.add(conn, *events_for(session))
+        return session

@@ -1,4 +1,4 @@
-"""Turning a consumed event envelope into an audit entry."""
+"""Turning consumed event envelopes into audit entries at the end of the chain."""
 
 from datetime import UTC
 
@@ -28,5 +28,9 @@ def entry_from_envelope(envelope: Envelope) -> AuditEntry:
     )
 
 
-async def record_event(store: AuditStore, conn: AsyncConnection, envelope: Envelope) -> None:
-    await store.append(conn, entry_from_envelope(envelope))
+async def record_events(
+    store: AuditStore, conn: AsyncConnection, envelopes: list[Envelope]
+) -> None:
+    # The consumer's processed-event marks make a redelivery a no-op already; `append` also
+    # skips an event id it holds, so the chain never holds one twice.
+    await store.append(conn, [entry_from_envelope(envelope) for envelope in envelopes])

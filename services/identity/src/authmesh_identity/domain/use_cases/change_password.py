@@ -47,6 +47,7 @@ async def change_password(
         hasher,
         password_policy.throttle,
         key=account_attempts_key(user_id=user_id),
+        ip="",  # within a session: one pair per account
         password_hash=old_hash,
         password=current_password,
     ):
@@ -86,6 +87,7 @@ async def check_password(
         hasher,
         password_policy.throttle,
         key=account_attempts_key(user_id=user_id),
+        ip="",  # within a session: one pair per account
         password_hash=password_hash,
         password=password,
     ):

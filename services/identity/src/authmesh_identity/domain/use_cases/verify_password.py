@@ -82,8 +82,9 @@ async def _check_password(
     key: str,
     found: UserWithPassword | None,
     password: str,
+    ip: str,
 ) -> bool:
-    """Throttled per account (domain/password_throttle.py); a login that cannot name an
+    """Throttled per account and address (domain/password_throttle.py); a login that cannot name an
     account ("" key) has no account to protect and is only checked, in the same time."""
     password_hash = found.password_hash if found else None
     if not key:
@@ -96,6 +97,7 @@ async def _check_password(
         hasher,
         policy.throttle,
         key=attempts_key,
+        ip=ip,
         password_hash=password_hash,
         password=password,
     )
@@ -117,7 +119,9 @@ async def verify_password(
     policy.check_max(password)
     found = await _find(store, login.kind, key) if key else None
     try:
-        matched = await _check_password(uow, hasher, policy, login, key, found, password)
+        matched = await _check_password(
+            uow, hasher, policy, login, key, found, password, actor.ip if actor else ""
+        )
     except DomainError as refused:  # the account key is locked: refused unchecked
         await store.record(
             events.sign_in_failed(refused.reason, found.user.id if found else "", actor)

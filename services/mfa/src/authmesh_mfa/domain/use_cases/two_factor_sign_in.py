@@ -47,13 +47,17 @@ async def start_challenge(
     email: str,
     dont_remember: bool,
     first_factor: str,
+    risk_challenge: bool = False,
 ) -> StartedChallenge:
-    """TWO_FACTOR_NOT_ENABLED when the user has no factor on (identity's flag was stale)."""
+    """TWO_FACTOR_NOT_ENABLED when the user has no factor on (identity's flag was stale),
+    unless the risk service asked for a second factor: such a user is challenged with a code
+    mailed to `email`, the one method offered."""
     challenge_id = two_factor_challenges.new_challenge_id()
     expires_at = datetime.now(UTC) + policy.challenge_lifetime
     async with uow.begin() as tx:
         factors = await tx.peek_factors(user_id)
-        if factors is None or not factors.enabled:
+        risk_otp = risk_challenge and (factors is None or not factors.enabled)
+        if not risk_otp and (factors is None or not factors.enabled):
             raise two_factor_not_enabled()
         await tx.insert_challenge(
             NewChallenge(
@@ -63,9 +67,11 @@ async def start_challenge(
                 dont_remember=dont_remember,
                 first_factor=first_factor,
                 expires_at=expires_at,
+                risk_otp=risk_otp,
             )
         )
-    return StartedChallenge(challenge_id, factors.methods(), expires_at)
+    methods = [Method.OTP.value] if risk_otp or factors is None else factors.methods()
+    return StartedChallenge(challenge_id, methods, expires_at)
 
 
 async def issue_trusted_device(
@@ -120,7 +126,7 @@ async def send_challenge_otp(
         if challenge is None:
             raise invalid_challenge()
         factors = await tx.peek_factors(challenge.user_id)
-        if factors is None or not factors.otp_enabled:
+        if not challenge.risk_otp and (factors is None or not factors.otp_enabled):
             raise otp_not_enabled()
         await _mail_code(
             tx,

@@ -193,7 +193,9 @@ async def _verify(
             await _count_failure(tx, policy, user_id, factors, attempt, check, now, actor)
         assert check.error is not None
         return check.error
-    return await _pass(tx, key_ring, policy, scope, attempt, factors, check, dont_remember, actor)
+    return await _pass(
+        tx, key_ring, policy, scope, attempt, user_id, factors, check, dont_remember, actor
+    )
 
 
 async def _check(
@@ -279,12 +281,12 @@ async def _pass(
     policy: TwoFactorPolicy,
     scope: Scope,
     attempt: Attempt,
+    user_id: str,
     factors: Factors | None,
     check: _Check,
     dont_remember: bool,
     actor: Actor | None,
 ) -> Verified:
-    user_id = factors.user_id if factors is not None else _session_user(scope)
     if factors is not None:
         await tx.clear_failures(user_id)
     trusted_device = None
@@ -308,11 +310,6 @@ async def _pass(
         )
     )
     return Verified(user_id, dont_remember, trusted_device, enabled)
-
-
-def _session_user(scope: Scope) -> str:
-    assert isinstance(scope, SessionScope)  # a challenge's user always has factors
-    return scope.user_id
 
 
 async def _reseal(

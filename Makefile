@@ -3,7 +3,7 @@ PYTHON := .venv/bin/python
 INSTALL_INPUTS := constraints.txt requirements-dev.txt proto/pyproject.toml kit/pyproject.toml \
 	$(wildcard services/*/pyproject.toml) scripts/install_venv.sh
 
-.PHONY: venv up test lint proto proto-check bench
+.PHONY: venv up test lint proto proto-check bench helm-check
 
 # Re-installs only when a project file changed; the stamp is written by the script.
 venv: .venv/.installed
@@ -28,3 +28,8 @@ proto-check: venv
 # BENCH_ARGS: e.g. --peer (side by side with the Better-Auth peer), --sizes= (no growth part).
 bench: venv
 	$(PYTHON) -m bench $(BENCH_ARGS)
+
+# The Helm chart: every scenario of helm/authmesh/ci rendered, linted, validated against the
+# Kubernetes schemas and scanned by checkov (tools in .venv-helm, installed on first use).
+helm-check: venv
+	$(PYTHON) scripts/helm_check.py

@@ -8,7 +8,6 @@ and rate-limit buckets (at most 3 messages per minute per IP on the mailing endp
 
 import asyncio
 import hashlib
-import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -23,65 +22,26 @@ import pytest
 from authmesh.identity.v1 import identity_pb2, identity_pb2_grpc
 from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.stack.supervisor import Stack
+from tests.accounts import (
+    AUTH,
+    PASSWORD,
+    TOKEN,
+    error,
+    identity_rows,
+    request_reset,
+    reset_token,
+    session_user,
+    sign_in,
+    sign_up,
+    verification_token,
+)
 from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
 from tests.mailbox import Mailbox
 
-PASSWORD = "correct horse battery"
 NEW_PASSWORD = "staple battery horse"
-TOKEN = re.compile(r"^[A-Za-z0-9]{32}$")
-RESET_ANSWER = {
-    "status": True,
-    "message": "If this email exists in our system, check your email for the reset link",
-}
-AUTH = "/api/auth"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def sign_up(http: httpx.AsyncClient, email: str, **extra: Any) -> dict[str, Any]:
-    response = await http.post(
-        f"{AUTH}/sign-up/email",
-        json={"name": "Ada", "email": email, "password": PASSWORD, **extra},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def sign_in(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    return await http.post(f"{AUTH}/sign-in/email", json={"email": email, "password": password})
-
-
-async def session_user(http: httpx.AsyncClient) -> dict[str, Any] | None:
-    response = await http.get(f"{AUTH}/get-session")
-    assert response.status_code == 200, response.text
-    body = response.json()
-    return None if body is None else dict(body["user"])
-
-
-async def verification_token(mail: Mailbox, email: str) -> str:
-    message = await mail.next(email, "verify-email")
-    return str(message.fields["token"])
-
-
-async def reset_token(mail: Mailbox, email: str) -> str:
-    message = await mail.next(email, "reset-password")
-    return str(message.fields["token"])
-
-
-async def request_reset(http: httpx.AsyncClient, email: str, **extra: Any) -> None:
-    response = await http.post(f"{AUTH}/request-password-reset", json={"email": email, **extra})
-    assert response.status_code == 200, response.text
-    assert response.json() == RESET_ANSWER
-
-
-async def identity_rows(stack: Stack, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(stack.database_url("identity"))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def expire_tokens(stack: Stack, user_id: str) -> None:
@@ -91,10 +51,6 @@ async def expire_tokens(stack: Stack, user_id: str) -> None:
         " WHERE user_id = $1",
         user_id,
     )
-
-
-def error(response: httpx.Response) -> tuple[int, str | None]:
-    return response.status_code, response.json().get("code")
 
 
 # --- email verification --------------------------------------------------------------------

@@ -34,8 +34,10 @@ from authmesh_kit.errors import DomainError, ErrorKind
 from authmesh_kit.stack.backing import DEFAULT_TEST_DATABASE_URL, fresh_database
 from authmesh_kit.stack.supervisor import Stack
 from authmesh_kit.testing.pytest_plugin import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.accounts import identity_rows
 from tests.conftest import browser, unique_email
 from tests.mailbox import Mailbox
+from tests.responses import answer, cookie_names, error
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -55,18 +57,6 @@ DATA = "better-auth.session_data"
 DONT_REMEMBER = "better-auth.dont_remember"
 ADMIN_SESSION = "better-auth.admin_session"
 EXPIRED = "=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
-
-
-def error(code: str, message: str) -> dict[str, str]:
-    return {"message": message, "code": code}
-
-
-def answer(response: httpx.Response) -> tuple[int, Any]:
-    return response.status_code, response.json() if response.content else None
-
-
-def cookie_names(response: httpx.Response) -> list[str]:
-    return [line.split("=", 1)[0] for line in response.headers.get_list("set-cookie")]
 
 
 @asynccontextmanager
@@ -101,14 +91,6 @@ async def admin_user_id(admin: httpx.AsyncClient) -> str:
     found = await session_of(admin)
     assert found is not None
     return str(found["user"]["id"])
-
-
-async def identity_rows(stack: Stack, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(stack.database_url("identity"))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 # --- who may call ---------------------------------------------------------------------------

@@ -18,23 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import grpc
 import httpx
 import nats
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from authmesh.audit.v1 import audit_pb2, audit_pb2_grpc
 from authmesh.identity.v1 import identity_pb2
 from authmesh_kit.events.catalogue import USER_UPDATED
 from authmesh_kit.events.envelope import build_envelope
 from authmesh_kit.events.names import event_subject
-from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.ids import new_id
 from authmesh_kit.stack.plan import free_ports
 from authmesh_kit.stack.supervisor import ManagedProcess, Stack, grpc_serving
 from authmesh_kit.testing.pytest_plugin import ADMIN_EMAIL, ADMIN_PASSWORD, TRUSTED_ORIGIN
+from tests.audit import verify_over_grpc
 from tests.conftest import browser, next_client_ip, unique_email
+from tests.database import fetch
 from tests.waiting import eventually
 
 PASSWORD = "pw-12345678"
@@ -46,14 +45,6 @@ VERIFICATION_REQUESTED = "auth.identity.email_verification.requested.v1"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def entries_of(stack: Stack, user_id: str) -> list[asyncpg.Record]:
@@ -90,17 +81,6 @@ async def settled_entries(
         if len(again) == len(rows):
             return again
         rows = again
-
-
-async def verify_over_grpc(stack: Stack) -> audit_pb2.VerifyChainResponse:
-    token = ServiceTokenIssuer("gateway", stack.plan.key_pairs["gateway"][0]).token_for("audit")
-    async with grpc.aio.insecure_channel(stack.addr("audit")) as channel:
-        stub = audit_pb2_grpc.AuditServiceStub(channel)
-        return await stub.VerifyChain(
-            audit_pb2.VerifyChainRequest(),
-            metadata=(("authorization", f"Bearer {token}"),),
-            timeout=60,
-        )
 
 
 async def verify_command(stack: Stack) -> tuple[int, dict[str, Any]]:

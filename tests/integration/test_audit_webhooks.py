@@ -29,6 +29,7 @@ from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.stack.plan import free_ports
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, unique_email
+from tests.database import fetch
 from tests.waiting import eventually
 
 SECRET = b"webhook-secret-for-tests"
@@ -96,14 +97,6 @@ async def delivering(deliverer: WebhookDeliverer) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-async def fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def sign_up(stack: Stack) -> str:

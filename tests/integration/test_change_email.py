@@ -7,13 +7,11 @@ import asyncio
 import hashlib
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from authmesh_kit.stack.supervisor import Stack
-from tests.conftest import TRUSTED_ORIGIN, browser, next_client_ip, unique_email
-from tests.integration.test_account_flows import (
+from tests.accounts import (
     AUTH,
     PASSWORD,
     TOKEN,
@@ -26,6 +24,8 @@ from tests.integration.test_account_flows import (
     sign_up,
     verification_token,
 )
+from tests.audit import audit_payloads
+from tests.conftest import TRUSTED_ORIGIN, browser, next_client_ip, unique_email
 from tests.mailbox import Mailbox
 from tests.waiting import eventually
 
@@ -40,20 +40,6 @@ async def change_token(http: httpx.AsyncClient, mail: Mailbox, new_email: str) -
     answer = await change_email(http, new_email)
     assert answer.status_code == 200 and answer.json() == {"status": True}, answer.text
     return await verification_token(mail, new_email)
-
-
-async def audit_payloads(stack: Stack, user_id: str, event_type: str) -> list[str]:
-    """The audit entries of one event type for a user, as JSON text."""
-    conn = await asyncpg.connect(stack.database_url("audit"))
-    try:
-        rows = await conn.fetch(
-            "SELECT payload::text AS payload FROM audit.entries WHERE user_id = $1 AND type = $2",
-            user_id,
-            event_type,
-        )
-    finally:
-        await conn.close()
-    return [str(row["payload"]) for row in rows]
 
 
 async def test_a_change_confirmed_at_the_new_address_moves_the_account(

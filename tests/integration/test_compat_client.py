@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from authmesh_kit.testing.pytest_plugin import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.accounts import age_sessions
 from tests.conftest import browser, unique_email
-from tests.integration.test_delete_user import age_sessions
 
 pytestmark = pytest.mark.integration
 

@@ -3,25 +3,25 @@ password or a fresh session, otherwise through a mailed delete-account link that
 own session opens; every session of the user is revoked and the caller's cookies expire."""
 
 import asyncio
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from authmesh_kit.stack.supervisor import Stack
-from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
-from tests.integration.test_account_flows import (
+from tests.accounts import (
     AUTH,
     PASSWORD,
     TOKEN,
+    age_sessions,
+    delete_user,
     error,
     identity_rows,
     session_user,
     sign_in,
     sign_up,
 )
-from tests.integration.test_change_email import audit_payloads
+from tests.audit import audit_payloads
+from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
 from tests.mailbox import Mailbox
 from tests.waiting import eventually
 
@@ -35,23 +35,6 @@ def expires_the_session_cookies(answer: httpx.Response) -> bool:
     expired = {line.split("=", 1)[0] for line in lines if "; Max-Age=0;" in line}
     names = {f"better-auth.{name}" for name in ("session_token", "session_data", "dont_remember")}
     return expired == names and all("; Max-Age=0;" in line for line in lines)
-
-
-async def delete_user(http: httpx.AsyncClient, **body: Any) -> httpx.Response:
-    return await http.post(f"{AUTH}/delete-user", json=body)
-
-
-async def age_sessions(stack: Stack, user_id: str) -> None:
-    """Older than the fresh age (1 hour in tests, as Better-Auth's peer)."""
-    conn = await asyncpg.connect(stack.database_url("session"))
-    try:
-        await conn.execute(
-            "UPDATE session.sessions SET created_at = now() - interval '2 hours'"
-            " WHERE user_id = $1",
-            user_id,
-        )
-    finally:
-        await conn.close()
 
 
 async def assert_gone(stack: Stack, user_id: str, email: str) -> None:

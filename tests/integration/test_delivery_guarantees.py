@@ -26,6 +26,7 @@ from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.ids import new_id
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, next_client_ip, unique_email
+from tests.database import fetch
 from tests.waiting import eventually
 
 PASSWORD = "pw-12345678"
@@ -43,14 +44,6 @@ ROUNDS_AT_S = (0.0, 65.0, 125.0)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def audit_counts(stack: Stack, user_ids: Iterable[str]) -> dict[str, Counter[str]]:

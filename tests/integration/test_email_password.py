@@ -5,6 +5,7 @@ import re
 
 import httpx
 
+from tests.accounts import USER_KEYS
 from tests.conftest import next_client_ip, unique_email
 
 PASSWORD = "correct horse battery"
@@ -12,24 +13,6 @@ SESSION_COOKIE = re.compile(
     r"^better-auth\.session_token=([A-Za-z0-9]{32})\.[A-Za-z0-9%]+; Max-Age=2592000; Path=/; "
     r"HttpOnly; SameSite=Lax$"
 )
-USER_KEYS = [
-    "name",
-    "email",
-    "emailVerified",
-    "image",
-    "createdAt",
-    "updatedAt",
-    "twoFactorEnabled",
-    "username",
-    "displayUsername",
-    "phoneNumber",
-    "phoneNumberVerified",
-    "role",
-    "banned",
-    "banReason",
-    "banExpires",
-    "id",
-]
 ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 

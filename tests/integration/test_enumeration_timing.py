@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from authmesh_kit.stack.supervisor import Stack
+from tests.accounts import AUTH, sign_up
 from tests.conftest import browser, unique_email
-from tests.integration.test_account_flows import AUTH, sign_up
 
 FLOOR_S = 0.5
 

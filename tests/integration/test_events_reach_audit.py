@@ -8,8 +8,8 @@ import asyncpg
 import httpx
 
 from authmesh_kit.stack.supervisor import Stack
+from tests.audit import verify_over_grpc
 from tests.conftest import unique_email
-from tests.integration.test_audit_trail import verify_over_grpc
 
 
 async def audit_types(stack: Stack, user_id: str) -> list[str]:

@@ -23,6 +23,7 @@ from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import browser, unique_email
 from tests.mailbox import Mailbox
+from tests.responses import answer, cookie_names, error
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -33,18 +34,6 @@ PASSWORD = "correct horse battery"
 TOKEN = "better-auth.session_token"
 DATA = "better-auth.session_data"
 NONEXISTENT = "no-such-id-" + "x" * 21
-
-
-def error(code: str, message: str) -> dict[str, str]:
-    return {"message": message, "code": code}
-
-
-def answer(response: httpx.Response) -> tuple[int, Any]:
-    return response.status_code, response.json() if response.content else None
-
-
-def cookie_names(response: httpx.Response) -> list[str]:
-    return [line.split("=", 1)[0] for line in response.headers.get_list("set-cookie")]
 
 
 def metadata_for(stack: Stack, caller: str, callee: str) -> tuple[tuple[str, str], ...]:

@@ -31,9 +31,8 @@ from authmesh_kit.grpc.service_auth import ServiceTokenIssuer
 from authmesh_kit.grpc.status import from_rpc_error
 from authmesh_kit.stack.supervisor import Stack
 from authmesh_kit.testing.pytest_plugin import PermissionCaller
+from tests.accounts import delete_user, sign_up
 from tests.conftest import browser, unique_email
-from tests.integration.test_account_flows import sign_up
-from tests.integration.test_delete_user import delete_user
 from tests.mailbox import Mailbox
 from tests.waiting import eventually
 

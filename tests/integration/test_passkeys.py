@@ -20,14 +20,7 @@ import httpx
 
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
-from tests.integration.test_two_factor import (
-    Account,
-    challenged,
-    enroll_totp,
-    post,
-    totp_code,
-    wait_for_fresh_step,
-)
+from tests.two_factor import Account, challenged, enroll_totp, post, totp_code, wait_for_fresh_step
 from tests.waiting import eventually
 from tests.webauthn_authenticator import SoftwareAuthenticator
 

@@ -214,8 +214,7 @@ async def uow(stack: Stack) -> AsyncIterator[PostgresUnitOfWork]:
 async def count(
     uow: PostgresUnitOfWork, key: bytes, throttle: ThrottlePolicy, ip: str = "192.0.2.1"
 ) -> AttemptCount:
-    async with uow.begin() as tx:
-        return await tx.count_password_attempt(key, ip, throttle)
+    return await uow.count_password_attempt(key, ip, throttle)
 
 
 def unknown_login_key() -> bytes:

@@ -13,12 +13,12 @@ import hashlib
 import secrets
 from typing import Any
 
-import asyncpg
 import httpx
 
 from authmesh_kit.stack.supervisor import Stack
+from tests.accounts import identity_rows
 from tests.conftest import browser, unique_email
-from tests.integration.test_request_security import _assert_limit
+from tests.rate_limits import assert_limit
 from tests.waiting import eventually
 
 PASSWORD = "correct horse battery"
@@ -77,14 +77,6 @@ async def verify(http: httpx.AsyncClient, phone: str, code: str, **extra: Any) -
 async def session_user(http: httpx.AsyncClient) -> dict[str, Any] | None:
     body = (await http.get(f"{AUTH}/get-session")).json()
     return None if body is None else dict(body["user"])
-
-
-async def identity_rows(stack: Stack, query: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(stack.database_url("identity"))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def signed_up_by_phone(stack: Stack, phone: str) -> dict[str, Any]:
@@ -388,9 +380,9 @@ async def test_sign_in_by_phone_number_refusals(client: httpx.AsyncClient) -> No
 async def test_sign_in_by_phone_number_allows_3_per_10s(client: httpx.AsyncClient) -> None:
     # `/sign-in/phone-number` is no `/phone-number…` path: the built-in /sign-in rule applies.
     body = {"phoneNumber": unique_phone(), "password": PASSWORD}
-    await _assert_limit(client, "POST", f"{AUTH}/sign-in/phone-number", 3, 10, body)
+    await assert_limit(client, "POST", f"{AUTH}/sign-in/phone-number", 3, 10, body)
 
 
 async def test_phone_number_verify_allows_10_per_60s(client: httpx.AsyncClient) -> None:
     body = {"phoneNumber": unique_phone(), "code": "123456"}
-    await _assert_limit(client, "POST", f"{AUTH}/phone-number/verify", 10, 60, body)
+    await assert_limit(client, "POST", f"{AUTH}/phone-number/verify", 10, 60, body)

@@ -380,17 +380,17 @@ async def exercise_identity(engine: AsyncEngine, log: StatementLog) -> None:
             await tx.set_phone_number_verified(ada.id, "+15550101")
         with log.calling(txn.change_email):
             await tx.change_email(ada.id, unique_email())
-        with log.calling(txn.count_password_attempt):
-            # The first delays the address at once, so the second is refused (and the
-            # account's count taken back); the third, at the cap of 1, is refused by the account.
+        with log.calling(PostgresUnitOfWork.count_password_attempt):
+            # The first delays the address at once, so the second is refused (its pair's
+            # state read); the third, at the cap of 1, is refused by the account.
             key, lock_at_once = new_id().encode(), ThrottlePolicy(lock_after=1)
-            await tx.count_password_attempt(key, "192.0.2.1", lock_at_once)
-            await tx.count_password_attempt(key, "192.0.2.1", lock_at_once)
+            await uow.count_password_attempt(key, "192.0.2.1", lock_at_once)
+            await uow.count_password_attempt(key, "192.0.2.1", lock_at_once)
             capped = ThrottlePolicy(lock_after=1, disable_after=1)
-            await tx.count_password_attempt(key, "192.0.2.2", capped)
-            await tx.count_password_attempt(key, "192.0.2.3", capped)
-        with log.calling(txn.clear_password_attempts):
-            await tx.clear_password_attempts(key, "192.0.2.1")
+            await uow.count_password_attempt(key, "192.0.2.2", capped)
+            await uow.count_password_attempt(key, "192.0.2.3", capped)
+        with log.calling(PostgresUnitOfWork.clear_password_attempts):
+            await uow.clear_password_attempts(key, "192.0.2.1")
         with log.calling(txn.unlock_password_attempts):
             await tx.unlock_password_attempts(key)
         with log.calling(txn.add_events):

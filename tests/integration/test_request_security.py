@@ -5,7 +5,6 @@ CORS and the security headers.
 Every test has its own client IP (tests/conftest.py), so the limits stay on and never couple
 two tests. Paths without a route yet are still limited: the limit runs before routing."""
 
-import itertools
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,8 +12,8 @@ import pytest
 
 from authmesh_kit.stack.supervisor import Stack
 from tests.conftest import TRUSTED_ORIGIN, browser, unique_email
+from tests.rate_limits import assert_limit
 
-RATE_LIMITED = b'{"message":"Too many requests. Please try again later."}'
 SIGN_IN = "/api/auth/sign-in/email"
 SIGN_UP = "/api/auth/sign-up/email"
 SIGN_OUT = "/api/auth/sign-out"
@@ -27,7 +26,6 @@ def nobody() -> dict[str, str]:
 
 
 EVIL = "https://evil.example"
-_spare_ips = itertools.count(1)
 
 
 def _error(message: str, code: str) -> bytes:
@@ -42,12 +40,6 @@ CROSS_SITE = _error(
 )
 
 
-def _spare_ip() -> str:
-    """An address outside conftest's 10.0.0.0/8 sequence, for a second client in one test."""
-    n = next(_spare_ips)
-    return f"172.{16 + n // 65536 % 16}.{n // 256 % 256}.{n % 256}"
-
-
 @pytest.fixture
 async def bare(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """A client with its own IP but no Origin header (curl, a server, a cross-site form)."""
@@ -59,35 +51,13 @@ async def bare(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 # --- rate limits: one test per row of api.md §6 ----------------------------------------------
 
 
-async def _assert_limit(
-    client: httpx.AsyncClient,
-    method: str,
-    path: str,
-    allowed: int,
-    window_s: int,
-    body: object | None = None,
-) -> None:
-    """`allowed` requests pass the limiter, the next is 429 with X-Retry-After within the
-    window (and above 10 s for a 60 s window, so the rule is not the 10 s one), and a client
-    with another IP still passes."""
-    for attempt in range(allowed):
-        response = await client.request(method, path, json=body)
-        assert response.status_code != 429, f"attempt {attempt + 1} of {allowed} was limited"
-    refused = await client.request(method, path, json=body)
-    assert (refused.status_code, refused.content) == (429, RATE_LIMITED)
-    retry_after = int(refused.headers["x-retry-after"])
-    assert (10 if window_s > 10 else 0) < retry_after <= window_s
-    other = await client.request(method, path, json=body, headers={"X-Forwarded-For": _spare_ip()})
-    assert other.status_code != 429
-
-
 async def test_sign_in_sign_up_change_password_and_change_email_allow_3_per_10s(
     client: httpx.AsyncClient,
 ) -> None:
-    await _assert_limit(client, "POST", SIGN_IN, 3, 10, nobody())
+    await assert_limit(client, "POST", SIGN_IN, 3, 10, nobody())
     # Failed attempts counted: each of those three was a 401.
     for path in (SIGN_UP, "/api/auth/change-password", "/api/auth/change-email"):
-        await _assert_limit(client, "POST", path, 3, 10, {})
+        await assert_limit(client, "POST", path, 3, 10, {})
 
 
 async def test_password_reset_and_verification_mail_allow_3_per_60s(
@@ -98,11 +68,11 @@ async def test_password_reset_and_verification_mail_allow_3_per_60s(
         "/api/auth/send-verification-email",
         "/api/auth/forget-password",
     ):
-        await _assert_limit(client, "POST", path, 3, 60, {"email": unique_email()})
+        await assert_limit(client, "POST", path, 3, 60, {"email": unique_email()})
 
 
 async def test_two_factor_allows_3_per_10s(client: httpx.AsyncClient) -> None:
-    await _assert_limit(client, "POST", "/api/auth/two-factor/verify-totp", 3, 10, {"code": "1"})
+    await assert_limit(client, "POST", "/api/auth/two-factor/verify-totp", 3, 10, {"code": "1"})
 
 
 async def test_email_otp_endpoints_allow_3_per_60s(client: httpx.AsyncClient) -> None:
@@ -112,28 +82,28 @@ async def test_email_otp_endpoints_allow_3_per_60s(client: httpx.AsyncClient) ->
         "/api/auth/email-otp/send-verification-otp",
         "/api/auth/email-otp/check-verification-otp",
     ):
-        await _assert_limit(client, "POST", path, 3, 60, {"email": unique_email(), "otp": "1"})
+        await assert_limit(client, "POST", path, 3, 60, {"email": unique_email(), "otp": "1"})
 
 
 async def test_magic_link_allows_5_per_60s(client: httpx.AsyncClient) -> None:
-    await _assert_limit(
+    await assert_limit(
         client, "POST", "/api/auth/sign-in/magic-link", 5, 60, {"email": unique_email()}
     )
-    await _assert_limit(client, "GET", "/api/auth/magic-link/verify?token=x", 5, 60)
+    await assert_limit(client, "GET", "/api/auth/magic-link/verify?token=x", 5, 60)
 
 
 async def test_phone_number_allows_10_per_60s(client: httpx.AsyncClient) -> None:
-    await _assert_limit(
+    await assert_limit(
         client, "POST", "/api/auth/phone-number/send-otp", 10, 60, {"phoneNumber": "+15550001"}
     )
 
 
 async def test_everything_else_allows_100_per_10s(client: httpx.AsyncClient) -> None:
-    await _assert_limit(client, "GET", "/api/auth/ok", 100, 10)
+    await assert_limit(client, "GET", "/api/auth/ok", 100, 10)
 
 
 async def test_get_session_is_limited_too(client: httpx.AsyncClient) -> None:
-    await _assert_limit(client, "GET", "/api/auth/get-session", 100, 10)
+    await assert_limit(client, "GET", "/api/auth/get-session", 100, 10)
 
 
 async def test_path_tricks_never_buy_a_fresh_budget(client: httpx.AsyncClient) -> None:

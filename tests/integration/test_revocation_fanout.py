@@ -23,9 +23,8 @@ import pytest_asyncio
 
 from authmesh_kit.stack.plan import HOST, free_ports
 from authmesh_kit.stack.supervisor import Stack
-from tests.integration.test_sessions import (
-    AUTH,
-    PASSWORD,
+from tests.accounts import AUTH, PASSWORD
+from tests.sessions import (
     TOKEN,
     SignedIn,
     anonymous,

@@ -14,8 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
+from argon2 import PasswordHasher
 
+from authmesh_kit.ids import new_id
 from authmesh_kit.stack.supervisor import Stack
 from authmesh_kit.testing.pytest_plugin import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.conftest import TRUSTED_ORIGIN, browser, forget_rate_limits, unique_email
@@ -88,6 +91,25 @@ async def history(stack: Stack, user_id: str) -> list[dict[str, Any]]:
 
 def factor_names(assessment: dict[str, Any]) -> set[str]:
     return {factor["name"] for factor in assessment["factors"]}
+
+
+SESSION_CREATED = "auth.session.session.created.v1"
+
+
+async def sessions_created(stack: Stack, user_id: str, count: int) -> list[dict[str, Any]]:
+    """The payloads of the user's session.created audit entries, newest first, once there are
+    `count` of them."""
+
+    async def listed() -> list[dict[str, Any]]:
+        async with admin(stack) as http:
+            params = {"userId": user_id, "type": SESSION_CREATED}
+            response = await http.get("/api/admin/audit", params=params)
+            assert response.status_code == 200, response.text
+            return [entry["payload"] for entry in response.json()["entries"]]
+
+    found = await eventually(listed, lambda payloads: len(payloads) >= count)
+    assert len(found) == count, found
+    return found
 
 
 # --- location ----------------------------------------------------------------------------------
@@ -288,6 +310,17 @@ async def test_a_sign_in_without_user_agent_or_usable_address_is_still_decided(
     assert names & {"ip_unparseable", "ip_missing"}
 
 
+async def risk_answers_again(stack: Stack) -> None:
+    """After a restart, until the gateway's channel to risk has reconnected."""
+
+    async def status() -> int:
+        async with admin(stack) as http:
+            params = {"userId": new_id()}
+            return (await http.get("/api/admin/risk/history", params=params)).status_code
+
+    assert await eventually(status, lambda code: code == 200) == 200
+
+
 async def test_with_risk_stopped_sign_in_fails_open(stack: Stack) -> None:
     email = unique_email()
     user_id = await sign_up(stack, email)
@@ -299,8 +332,60 @@ async def test_with_risk_stopped_sign_in_fails_open(stack: Stack) -> None:
         await stack.start_service("risk")
     assert response.status_code == 200, response.text
     assert "twoFactorRedirect" not in response.json()
+    # The unscored session is on the audit trail as such.
+    unscored, signed_up = await sessions_created(stack, user_id, 2)
+    assert unscored["risk"] == {"decision": "unavailable", "factors": ["risk_unavailable"]}
+    assert signed_up["risk"]["decision"] == "allow"
+    await risk_answers_again(stack)
     assert len(await history(stack, user_id)) == 1  # the sign-up's: risk never saw the sign-in
-    # Back: sign-ins are scored again.
+    # Back: sign-ins are scored again, and their sessions say how.
     async with browser(stack) as http:
         assert (await sign_in(http, email)).status_code == 200
+    scored, _ = await history(stack, user_id)
     assert len(await history(stack, user_id)) == 2
+    latest = (await sessions_created(stack, user_id, 3))[0]["risk"]
+    assert latest["decision"] == "allow"
+    assert latest["assessment_id"] == scored["id"]
+    assert latest["factors"] == [factor["name"] for factor in scored["factors"]]
+
+
+async def test_a_password_on_the_blocklist_is_a_risk_factor(stack: Stack) -> None:
+    """A password set before the blocklist held it (an imported hash, an older list) still
+    signs in, by email or username, and each such sign-in is scored with the factor."""
+    email, username = unique_email(), f"ada_{next(_hosts)}"
+    async with browser(stack) as http:
+        body = {"name": "Ada", "email": email, "password": PASSWORD, "username": username}
+        response = await http.post(
+            f"{AUTH}/sign-up/email", json=body, headers={"User-Agent": FIREFOX}
+        )
+        assert response.status_code == 200, response.text
+        user_id = str(response.json()["user"]["id"])
+    common = "password123"
+    legacy_hash = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash(common)
+    conn = await asyncpg.connect(stack.database_url("identity"))
+    try:
+        updated = await conn.execute(
+            "UPDATE identity.accounts SET password = $1"
+            " WHERE user_id = $2 AND provider_id = 'credential'",
+            legacy_hash,
+            user_id,
+        )
+    finally:
+        await conn.close()
+    assert updated == "UPDATE 1"
+    async with browser(stack) as http:
+        http.headers["User-Agent"] = FIREFOX
+        by_email = await sign_in(http, email, common)
+        assert by_email.status_code == 200, by_email.text
+        by_username = await http.post(
+            f"{AUTH}/sign-in/username", json={"username": username, "password": common}
+        )
+        assert by_username.status_code == 200, by_username.text
+    username_sign_in, email_sign_in, sign_up_assessment = await history(stack, user_id)
+    assert {email_sign_in["method"], username_sign_in["method"]} == {"email", "username"}
+    for assessment in (email_sign_in, username_sign_in):
+        assert "password_blocklisted" in factor_names(assessment), assessment
+        assert assessment["decision"] == "allow"
+    assert "password_blocklisted" not in factor_names(sign_up_assessment)
+    for created in (await sessions_created(stack, user_id, 3))[:2]:
+        assert "password_blocklisted" in created["risk"]["factors"]

@@ -8,39 +8,40 @@ one that has rotated its secret, one behind an https base URL sharing cookies ac
 subdomains with the cookie cache off. Session ages are set in the session service's table.
 """
 
-import asyncio
 import base64
 import json
-import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import asyncpg
-import httpx
 import pytest
 import pytest_asyncio
 
 from authmesh_gateway.wire.cookie_cache import read_cookie_cache
 from authmesh_gateway.wire.cookies import sign_cookie_value, verify_signed_cookie
-from authmesh_kit.stack.plan import free_ports
-from authmesh_kit.stack.supervisor import READY_PATH, ManagedProcess, Stack, http_ok
-from tests.conftest import TRUSTED_ORIGIN, browser, next_client_ip, unique_email
+from authmesh_kit.stack.supervisor import Stack
+from tests.accounts import AUTH, PASSWORD
+from tests.conftest import browser, unique_email
+from tests.sessions import (
+    TOKEN,
+    SignedIn,
+    anonymous,
+    cookie_values,
+    extra_gateway,
+    get_session,
+    session_rows,
+    set_cookies,
+    sign_in,
+    sign_up,
+)
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-AUTH = "/api/auth"
-PASSWORD = "correct horse battery"
 EXPIRES_IN_S = 30 * 24 * 3600
 COOKIE_CACHE_MAX_AGE_S = 300
-TOKEN = "better-auth.session_token"
 DATA = "better-auth.session_data"
 DONT_REMEMBER = "better-auth.dont_remember"
 EXPIRED = "=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
@@ -53,103 +54,9 @@ COOKIE_DOMAIN = "authmesh.test"
 # --- helpers -------------------------------------------------------------------------------
 
 
-@dataclass
-class SignedIn:
-    """One browser signed in: its cookies as set, its session token and user."""
-
-    cookies: dict[str, str]  # name → value as on the wire
-    lines: list[str]  # the Set-Cookie lines of the sign-in
-    token: str
-    user_id: str
-    email: str
-
-    def header(self, *names: str) -> dict[str, str]:
-        """A Cookie header with the given cookies (all of them by default)."""
-        chosen = names or tuple(self.cookies)
-        return {"cookie": "; ".join(f"{name}={self.cookies[name]}" for name in chosen)}
-
-
-def set_cookies(response: httpx.Response) -> list[str]:
-    return response.headers.get_list("set-cookie")
-
-
-def cookie_values(lines: list[str]) -> dict[str, str]:
-    pairs = (line.split(";", 1)[0].partition("=") for line in lines)
-    return {name: value for name, _, value in pairs}
-
-
-def anonymous(base_url: str) -> httpx.AsyncClient:
-    """A client that keeps no cookie: every test here sends its Cookie header itself."""
-    headers = {"Origin": TRUSTED_ORIGIN, "X-Forwarded-For": next_client_ip()}
-    no_cookies = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.AsyncClient(base_url=base_url, headers=headers, cookies=no_cookies, timeout=10)
-
-
-async def sign_up(http: httpx.AsyncClient, email: str | None = None) -> SignedIn:
-    email = email or unique_email()
-    response = await http.post(
-        f"{AUTH}/sign-up/email", json={"name": "Ada", "email": email, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return _signed_in(response, email)
-
-
-async def sign_in(http: httpx.AsyncClient, email: str, **extra: Any) -> SignedIn:
-    response = await http.post(
-        f"{AUTH}/sign-in/email", json={"email": email, "password": PASSWORD, **extra}
-    )
-    assert response.status_code == 200, response.text
-    return _signed_in(response, email)
-
-
-def _signed_in(response: httpx.Response, email: str) -> SignedIn:
-    body = response.json()
-    lines = set_cookies(response)
-    return SignedIn(cookie_values(lines), lines, body["token"], body["user"]["id"], email)
-
-
-async def get_session(
-    http: httpx.AsyncClient, cookie: dict[str, str], **query: str
-) -> httpx.Response:
-    response = await http.get(f"{AUTH}/get-session", params=query, headers=cookie)
-    assert response.status_code == 200, response.text
-    return response
-
-
-async def session_rows(stack: Stack, query: str, *args: object) -> None:
-    conn = await asyncpg.connect(stack.database_url("session"))
-    try:
-        await conn.execute(query, *args)
-    finally:
-        await conn.close()
-
-
 def decoded_cookie_cache(value: str) -> dict[str, Any]:
     decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
     return decoded
-
-
-@asynccontextmanager
-async def extra_gateway(
-    stack: Stack, log_dir: Path, name: str, env: dict[str, str]
-) -> AsyncIterator[str]:
-    """One more gateway process on the stack's services and NATS, with `env` on top of the
-    stack's gateway environment; yields its URL."""
-    port, metrics_port = free_ports(2)
-    environment = stack.plan.env("gateway") | env
-    environment |= {"AUTHMESH_GATEWAY_PORT": str(port), "AUTHMESH_METRICS_PORT": str(metrics_port)}
-    argv = [sys.executable, "-m", "authmesh_gateway", "serve"]
-    process = ManagedProcess(name, argv, environment, log_dir / f"{name}.log")
-    await process.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not await http_ok(port, READY_PATH):
-            assert process.returncode is None, process.tail()
-            assert time.monotonic() < deadline, process.tail()
-            await asyncio.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await process.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 
 from authmesh_kit.stack.supervisor import Stack
+from tests.accounts import USER_KEYS
 from tests.conftest import browser, unique_email
-from tests.integration.test_email_password import USER_KEYS
-from tests.integration.test_request_security import _assert_limit
+from tests.rate_limits import assert_limit
 
 PASSWORD = "correct horse battery"
 AUTH = "/api/auth"
@@ -200,7 +200,7 @@ async def test_sign_in_by_username_refusals(stack: Stack) -> None:
 
 async def test_sign_in_by_username_allows_3_per_10s(client: httpx.AsyncClient) -> None:
     # No plugin rule covers it: the built-in /sign-in rule of api.md §6 applies.
-    await _assert_limit(
+    await assert_limit(
         client, "POST", f"{AUTH}/sign-in/username", 3, 10, {"username": "nobody", "password": "x"}
     )
 

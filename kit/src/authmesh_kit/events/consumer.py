@@ -20,6 +20,7 @@ from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from authmesh_kit.db import reachability
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.names import durable_name
 from authmesh_kit.events.nats_link import NatsLink
@@ -30,6 +31,7 @@ log = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+Applied = Callable[[Envelope], None]
 
 _FETCH_BATCH = 100
 _RETRY_DELAY_S = 2.0
@@ -47,7 +49,10 @@ class EventConsumer:
         engine: AsyncEngine,
         processed: Table,
         handler: Handler,
+        on_applied: Applied | None = None,
     ) -> None:
+        """`on_applied` sees each event the handler applied, after its transaction committed
+        (never one rolled back, nor a duplicate): where exact counts are kept."""
         self._name = name
         self._durable = durable_name(namespace, name)
         self._stream = stream
@@ -63,6 +68,7 @@ class EventConsumer:
             .returning(processed.c.event_id)
         )
         self._handler = handler
+        self._on_applied = on_applied
 
     async def run(self) -> None:
         while True:
@@ -129,12 +135,16 @@ class EventConsumer:
                         result = "handled"
                     else:
                         result = "duplicate"
-            except Exception:
+            except Exception as exc:
+                reachability.report_failure(exc)
                 log.exception("event handler failed", consumer=self._name, event_id=envelope.id)
                 EVENTS_CONSUMED.labels(self._name, "failed").inc()
                 await message.nak(delay=_RETRY_DELAY_S)
                 return
+        reachability.POSTGRES_UP.set(1)
         await message.ack()
+        if result == "handled" and self._on_applied is not None:
+            self._on_applied(envelope)
         EVENTS_CONSUMED.labels(self._name, result).inc()
         EVENT_DELIVERY_SECONDS.labels(self._name).observe(
             max(0.0, time.time() - envelope.occurred_at.ToSeconds())
@@ -192,11 +202,15 @@ class BatchEventConsumer(EventConsumer):
             for message, _ in decoded:
                 await self._handle(message)
             return
+        reachability.POSTGRES_UP.set(1)
         now = time.time()
         for message, envelope in decoded:
             await message.ack()
             EVENT_DELIVERY_SECONDS.labels(self._name).observe(
                 max(0.0, now - envelope.occurred_at.ToSeconds())
             )
+        if self._on_applied is not None:
+            for envelope in fresh:
+                self._on_applied(envelope)
         EVENTS_CONSUMED.labels(self._name, "handled").inc(len(fresh))
         EVENTS_CONSUMED.labels(self._name, "duplicate").inc(len(decoded) - len(fresh))

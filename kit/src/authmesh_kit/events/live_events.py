@@ -9,8 +9,8 @@ later), so a ping of our own goes out every `PROBE_INTERVAL_S`; one unanswered f
 `PROBE_TIMEOUT_S`, or a reported disconnect, ends trust within a second. Trust comes back only
 with new subscriptions, after the cache was cleared: events of the gap are never replayed.
 
-The gateway's session revocation listener (authmesh_gateway/sessions/revocations.py) follows
-the same protocol with its own subscriptions.
+Used by the org service's permission cache and the gateway's session cache
+(authmesh_gateway/sessions/revocations.py).
 """
 
 import asyncio

@@ -15,8 +15,10 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from authmesh_kit.net import tcp_port_open
+from authmesh_kit.observability.metrics import BACKEND_UP
 
 log = structlog.get_logger(__name__)
+_NATS_UP = BACKEND_UP.labels("nats")
 
 
 class NatsLink:
@@ -36,6 +38,7 @@ class NatsLink:
         self._reconnect_callbacks.append(callback)
 
     def start(self) -> None:
+        _NATS_UP.set(0)  # until connected: a NATS down from the start shows too
         self._task = asyncio.create_task(self._connect_forever(), name=f"nats-connect-{self._name}")
 
     async def _port_open(self) -> bool:
@@ -60,6 +63,7 @@ class NatsLink:
                         reconnected_cb=self._on_reconnect,
                     )
                     self._ready.set()
+                    _NATS_UP.set(1)
                     log.info("nats connected")
                     return
                 except Exception as exc:  # noqa: BLE001 - any failure means: try again later
@@ -72,11 +76,13 @@ class NatsLink:
 
     async def _on_disconnect(self) -> None:
         log.warning("nats disconnected")
+        _NATS_UP.set(0)
         for callback in self._disconnect_callbacks:
             callback()
 
     async def _on_reconnect(self) -> None:
         log.info("nats reconnected")
+        _NATS_UP.set(1)
         for callback in self._reconnect_callbacks:
             callback()
 

@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
+import nats.errors
 import structlog
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.crypto.key_ring import KeyRing
+from authmesh_kit.db import reachability
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.names import event_subject
 from authmesh_kit.events.nats_link import NatsLink
@@ -117,6 +119,9 @@ class OutboxRelay:
                     while await self._publish_batch(js) == _BATCH:
                         pass
                 except Exception as exc:  # noqa: BLE001 - NATS or DB away: keep rows, retry
+                    # nats-py's timeouts are OSErrors too, and say nothing of Postgres.
+                    if not isinstance(exc, nats.errors.Error):
+                        reachability.report_failure(exc)
                     log.warning("outbox relay paused", error=str(exc) or type(exc).__name__)
                     await asyncio.sleep(_POLL_INTERVAL_S)
                 with contextlib.suppress(TimeoutError):
@@ -130,6 +135,7 @@ class OutboxRelay:
         fails, the transaction rolls back and the rows stay."""
         async with self._engine.begin() as conn:
             returned = await conn.execute(self._take)
+            reachability.POSTGRES_UP.set(1)  # a poll every second: the process's probe
             rows = sorted(returned, key=lambda row: (row.created_at, row.id))  # RETURNING: no order
             if not rows:
                 OUTBOX_BACKLOG_AGE.set(0)
@@ -151,9 +157,12 @@ class OutboxRelay:
                     closed = asyncio.Event()
                     raw.add_termination_listener(lambda *_, done=closed: done.set())
                     await raw.add_listener(self._channel, lambda *_: self._wake.set())
+                    reachability.POSTGRES_UP.set(1)
                     await closed.wait()
+                    reachability.POSTGRES_UP.set(0)  # a lost server shows at once
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - polling covers the gap; listen again later
+                reachability.report_failure(exc)
                 log.warning("outbox listen failed", error=str(exc) or type(exc).__name__)
                 await asyncio.sleep(_POLL_INTERVAL_S)

@@ -8,6 +8,7 @@ Servicers raise `DomainError`; the interceptor turns it into a status with an `E
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +17,13 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from prometheus_client import Counter
 
+from authmesh_kit.db import reachability
 from authmesh_kit.errors import DomainError, ErrorKind
 from authmesh_kit.grpc.service_auth import Caller, ServiceTokenVerifier
 from authmesh_kit.grpc.status import STATUS_BY_KIND, to_trailing_metadata
+from authmesh_kit.observability.metrics import RPC_SECONDS, RPCS_SERVED
 
 log = structlog.get_logger(__name__)
 
@@ -39,12 +42,32 @@ class Registration:
     allowed_callers: Mapping[str, frozenset[str]]  # method name → calling services
 
 
+class _MethodMetrics:
+    """One method's metric children, resolved once per method instead of once per call."""
+
+    def __init__(self, method: str) -> None:
+        service, _, name = method.lstrip("/").rpartition("/")
+        self._service = service
+        self._name = name
+        self._seconds = RPC_SECONDS.labels(service, name)
+        self._by_code: dict[grpc.StatusCode, Counter] = {}
+
+    def count(self, code: grpc.StatusCode) -> None:
+        child = self._by_code.get(code)
+        if child is None:
+            child = self._by_code[code] = RPCS_SERVED.labels(self._service, self._name, code.name)
+        child.inc()
+
+    def served(self, code: grpc.StatusCode, started: float) -> None:
+        self._seconds.observe(time.perf_counter() - started)
+        self.count(code)
+
+
 def _error_for(exc: Exception, method: str) -> DomainError:
     if isinstance(exc, DomainError):
         return exc
-    if isinstance(exc, OperationalError | DBAPIError) and getattr(
-        exc, "connection_invalidated", True
-    ):
+    if reachability.unreachable(exc):
+        reachability.POSTGRES_UP.set(0)
         log.warning("database unavailable", method=method, error=type(exc).__name__)
         return DomainError(ErrorKind.UNAVAILABLE, "DATABASE_UNAVAILABLE", "kit", "try again")
     log.exception("unhandled error in rpc", method=method)
@@ -55,16 +78,21 @@ def _wrap_unary(
     behaviour: Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]],
     method: str,
     caller: Caller,
+    metrics: _MethodMetrics,
 ) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]:
     async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         current_caller.set(caller)
+        started = time.perf_counter()
         try:
-            return await behaviour(request, context)
+            response = await behaviour(request, context)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a status, never a crash
             error = _error_for(exc, method)
-        await context.abort(
-            STATUS_BY_KIND[error.kind], error.message, trailing_metadata=to_trailing_metadata(error)
-        )
+        else:
+            metrics.served(grpc.StatusCode.OK, started)
+            return response
+        code = STATUS_BY_KIND[error.kind]
+        metrics.served(code, started)
+        await context.abort(code, error.message, trailing_metadata=to_trailing_metadata(error))
         raise AssertionError("abort returned")  # pragma: no cover - abort always raises
 
     return call
@@ -74,21 +102,25 @@ def _wrap_unary_stream(
     behaviour: Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]],
     method: str,
     caller: Caller,
+    metrics: _MethodMetrics,
 ) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]:
     """`_wrap_unary` for server-streaming methods: a failure after some messages still ends
     the stream with the mapped status."""
 
     async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
         current_caller.set(caller)
+        started = time.perf_counter()
         try:
             async for message in behaviour(request, context):
                 yield message
-            return
         except Exception as exc:  # noqa: BLE001 - every failure becomes a status, never a crash
             error = _error_for(exc, method)
-        await context.abort(
-            STATUS_BY_KIND[error.kind], error.message, trailing_metadata=to_trailing_metadata(error)
-        )
+        else:
+            metrics.served(grpc.StatusCode.OK, started)
+            return
+        code = STATUS_BY_KIND[error.kind]
+        metrics.served(code, started)
+        await context.abort(code, error.message, trailing_metadata=to_trailing_metadata(error))
 
     return call
 
@@ -108,6 +140,8 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
     ) -> None:
         self._verifier = verifier
         self._allowed = allowed
+        # Only methods a registered handler serves get an entry: bounded by the services.
+        self._metrics: dict[str, _MethodMetrics] = {}
 
     async def intercept_service(
         self,
@@ -120,19 +154,24 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
         method: str = details.method
         if handler is None or method.startswith(_OPEN_PREFIXES):
             return handler
+        metrics = self._metrics.get(method)
+        if metrics is None:
+            metrics = self._metrics[method] = _MethodMetrics(method)
         token = ""
         for key, value in details.invocation_metadata or ():
             if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
                 token = value[len("Bearer ") :]
         caller = self._verifier.verify(token) if token else None
         if caller is None:
+            metrics.count(grpc.StatusCode.UNAUTHENTICATED)
             return _refuse(grpc.StatusCode.UNAUTHENTICATED, "SERVICE_UNAUTHENTICATED")
         if caller.service not in self._allowed.get(method, frozenset()):
             log.warning("caller not allowed", method=method, caller=caller.service)
+            metrics.count(grpc.StatusCode.PERMISSION_DENIED)
             return _refuse(grpc.StatusCode.PERMISSION_DENIED, "SERVICE_NOT_ALLOWED")
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_unary_stream(handler.unary_stream, method, caller),  # type: ignore[arg-type]
+                _wrap_unary_stream(handler.unary_stream, method, caller, metrics),  # type: ignore[arg-type]
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -140,7 +179,7 @@ class ServiceAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
             return handler
         return grpc.unary_unary_rpc_method_handler(
             # aio handlers are coroutines, which grpc-stubs' sync signature does not know.
-            _wrap_unary(handler.unary_unary, method, caller),  # type: ignore[arg-type]
+            _wrap_unary(handler.unary_unary, method, caller, metrics),  # type: ignore[arg-type]
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

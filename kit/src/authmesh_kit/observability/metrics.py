@@ -16,6 +16,23 @@ EVENT_DELIVERY_SECONDS = Histogram(
     ["consumer"],
     buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30),
 )
+# `grpc_*` label names: the scrape adds its own `service` label (the Kubernetes Service).
+RPCS_SERVED = Counter(
+    "authmesh_grpc_requests_total",
+    "gRPC calls served, by method and status code",
+    ["grpc_service", "grpc_method", "grpc_code"],
+)
+RPC_SECONDS = Histogram(
+    "authmesh_grpc_request_duration_seconds",
+    "Time to serve a gRPC call",
+    ["grpc_service", "grpc_method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+BACKEND_UP = Gauge(
+    "authmesh_backend_up",
+    "1 while this process reaches the backing service, 0 while it does not",
+    ["backend"],
+)
 
 
 def start_metrics_endpoint(port: int) -> None:

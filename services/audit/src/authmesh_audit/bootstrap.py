@@ -10,7 +10,7 @@ import structlog
 
 from authmesh_audit.api.servicer import AuditServicer, registration
 from authmesh_audit.domain.use_cases.verify_chain import verify_chain
-from authmesh_audit.events.handlers import AuditEventHandler
+from authmesh_audit.events.handlers import AuditEventHandler, count_recorded
 from authmesh_audit.settings import AuditSettings
 from authmesh_audit.store.chain import PostgresChainStore
 from authmesh_audit.store.repository import PostgresAuditStore
@@ -55,6 +55,7 @@ async def serve() -> None:
         engine=engine,
         processed=processed_events,
         batch_handler=AuditEventHandler(store),
+        on_applied=count_recorded,
     )
     runtime.spawn(consumer.run(), "audit-consumer")
     runtime.purge([processed_events_rule(processed_events, settings)], settings)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio
+from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from authmesh_gateway.security.rate_limit import (
@@ -311,6 +312,27 @@ async def test_the_breaker_probes_once_when_its_time_is_up_and_closes_on_success
         "rate-limit store unavailable: limiting per replica until it answers",
         "rate-limit store answers again: limits are shared across replicas",
     ]
+
+
+def _redis_up() -> float | None:
+    return REGISTRY.get_sample_value("authmesh_backend_up", {"backend": "redis"})
+
+
+async def test_the_redis_gauge_follows_the_breaker() -> None:
+    clock = FakeClock()
+    store = FlakyStore()
+    store.failing = False
+    limiter = RateLimiter(store, LocalBuckets(), open_for_s=5, clock=clock)
+    await limiter.consume("a", GLOBAL)
+    assert _redis_up() == 1
+    store.failing = True
+    clock.now += 1
+    await limiter.consume("a", GLOBAL)
+    assert limiter.is_open and _redis_up() == 0
+    clock.now += 6
+    store.failing = False
+    await limiter.consume("a", GLOBAL)  # the probe succeeds: the breaker closes
+    assert not limiter.is_open and _redis_up() == 1
 
 
 async def test_without_a_store_the_limiter_is_local() -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from authmesh.events.v1 import envelope_pb2
 from authmesh.risk.v1 import risk_pb2
+from authmesh.session.v1 import session_pb2
 from authmesh_gateway.context import GatewayContext
-from authmesh_gateway.sessions.risk import RiskVerdict, assess_sign_in
+from authmesh_gateway.sessions.risk import assess_sign_in
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_kit.errors import DomainError, ErrorKind
 
@@ -30,13 +31,14 @@ def context(answer: risk_pb2.AssessResponse | DomainError, policy: str = "open")
     return cast(GatewayContext, SimpleNamespace(risk=Risk(answer), settings=settings))
 
 
-async def verdict(ctx: GatewayContext) -> RiskVerdict:
+async def verdict(ctx: GatewayContext) -> session_pb2.RiskOutcome:
     return await assess_sign_in(
         ctx,
         user_id="u1",
         email="a@example.test",
         method="email",
         second_factor_satisfied=False,
+        password_blocklisted=False,
         actor=envelope_pb2.Actor(ip="203.0.113.9"),
     )
 
@@ -46,10 +48,14 @@ def down(kind: ErrorKind) -> DomainError:
 
 
 async def test_decisions_map_to_verdicts_and_deny_to_403() -> None:
-    allow = risk_pb2.AssessResponse(decision=risk_pb2.DECISION_ALLOW)
+    allow = risk_pb2.AssessResponse(
+        decision=risk_pb2.DECISION_ALLOW, score=20, factors=["new_device"], assessment_id="a1"
+    )
     challenge = risk_pb2.AssessResponse(decision=risk_pb2.DECISION_CHALLENGE)
-    assert await verdict(context(allow)) is RiskVerdict.ALLOW
-    assert await verdict(context(challenge)) is RiskVerdict.CHALLENGE
+    assert await verdict(context(allow)) == session_pb2.RiskOutcome(
+        decision="allow", score=20, factors=["new_device"], assessment_id="a1"
+    )
+    assert (await verdict(context(challenge))).decision == "challenge"
     with pytest.raises(ApiError) as denied:
         await verdict(context(risk_pb2.AssessResponse(decision=risk_pb2.DECISION_DENY)))
     assert (denied.value.status, denied.value.code) == (403, "SIGN_IN_DENIED_BY_RISK")
@@ -57,7 +63,8 @@ async def test_decisions_map_to_verdicts_and_deny_to_403() -> None:
 
 @pytest.mark.parametrize("kind", [ErrorKind.UNAVAILABLE, ErrorKind.DEADLINE_EXCEEDED])
 async def test_risk_out_of_reach_fails_open_by_default(kind: ErrorKind) -> None:
-    assert await verdict(context(down(kind))) is RiskVerdict.ALLOW
+    unscored = session_pb2.RiskOutcome(decision="unavailable", factors=["risk_unavailable"])
+    assert await verdict(context(down(kind))) == unscored
 
 
 @pytest.mark.parametrize("kind", [ErrorKind.UNAVAILABLE, ErrorKind.DEADLINE_EXCEEDED])

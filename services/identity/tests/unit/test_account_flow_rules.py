@@ -147,14 +147,6 @@ class FakeTransaction:
     async def set_phone_number_verified(self, user_id: str, phone_number: str) -> User | None:
         raise NotImplementedError
 
-    async def count_password_attempt(
-        self, key: bytes, ip: str, throttle: ThrottlePolicy
-    ) -> AttemptCount:
-        return AttemptCount(allowed=True, failures=1, locked_until=None)  # never locked here
-
-    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
-        return None
-
     async def unlock_password_attempts(self, key: bytes) -> int:
         raise NotImplementedError
 
@@ -202,6 +194,14 @@ class FakeUnitOfWork:
         yield tx
         self.users, self.tokens, self.passwords = tx.users, tx.tokens, tx.passwords
         self.committed.append(tx)
+
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        return AttemptCount(allowed=True, failures=1, locked_until=None)  # never locked here
+
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        return None
 
     def add_user(
         self, email: str = "ada@example.test", verified: bool = False, user_id: str = "u1"

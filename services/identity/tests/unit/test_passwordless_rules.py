@@ -23,6 +23,7 @@ from authmesh_identity.domain.model import (
 )
 from authmesh_identity.domain.one_time_codes import CodeCheck, CodeOutcome, CodePolicy
 from authmesh_identity.domain.one_time_tokens import TokenPurpose, new_token, token_hash
+from authmesh_identity.domain.passwords import AttemptCount, ThrottlePolicy
 from authmesh_identity.domain.ports import AccountTransaction
 from authmesh_identity.domain.use_cases import email_otp, magic_link
 from authmesh_identity.domain.use_cases.email_proof import prove_email
@@ -157,6 +158,14 @@ class FakeUnitOfWork:
             tx.accounts,
         )
         self.committed.append(tx)
+
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        raise AssertionError("passwordless sign-in checks no password")
+
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        raise AssertionError("passwordless sign-in checks no password")
 
     def add_user(self, email: str = "ada@example.test", verified: bool = True) -> User:
         user = User(f"u{len(self.users) + 1}", "Ada", email, verified, None, NOW, NOW)

@@ -21,6 +21,7 @@ FIELDS = {
     "organizationId": "org-1",
     "role": "member",
     "inviterEmail": "owner@example.com",
+    "time": "2026-11-26 12:00 UTC",
 }
 SMS_TYPES = ("phone-otp", "phone-reset-otp", "two-factor-otp")
 

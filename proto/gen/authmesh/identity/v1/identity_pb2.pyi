@@ -256,16 +256,24 @@ class VerifyPasswordResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     USER_FIELD_NUMBER: _builtins.int
+    PASSWORD_BLOCKLISTED_FIELD_NUMBER: _builtins.int
+    password_blocklisted: _builtins.bool
+    """The password is on the bundled blocklist (set before the list existed or grew): a signal
+    for risk.Assess, never a refusal at sign-in.
+    """
     @_builtins.property
-    def user(self) -> Global___User: ...
+    def user(self) -> Global___User:
+        """passed AssertCanSignIn's check"""
+
     def __init__(
         self,
         *,
         user: Global___User | None = ...,
+        password_blocklisted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["password_blocklisted", b"password_blocklisted", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -155,10 +155,11 @@ class IdentityServiceServicer:
 
     def VerifyPassword(self, request, context):
         """Checks a password in constant time for known and unknown users, the account named by its
-        email, its username or its phone number: every password sign-in takes this one path.
+        email, its username or its phone number: every password sign-in takes this one path. A
+        right password ends in AssertCanSignIn's check on the user (so the caller skips that call).
         Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
         INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
-        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
+        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER, BANNED_USER.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

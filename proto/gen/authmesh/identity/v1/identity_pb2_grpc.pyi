@@ -46,10 +46,11 @@ class IdentityServiceStub:
     """
     VerifyPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyPasswordRequest, _identity_pb2.VerifyPasswordResponse]
     """Checks a password in constant time for known and unknown users, the account named by its
-    email, its username or its phone number: every password sign-in takes this one path.
+    email, its username or its phone number: every password sign-in takes this one path. A
+    right password ends in AssertCanSignIn's check on the user (so the caller skips that call).
     Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
     INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
-    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
+    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER, BANNED_USER.
     """
     AssertCanSignIn: _grpc.UnaryUnaryMultiCallable[_identity_pb2.AssertCanSignInRequest, _identity_pb2.AssertCanSignInResponse]
     """The one check every sign-in path passes before a session exists.
@@ -161,10 +162,11 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """
     VerifyPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyPasswordRequest, _identity_pb2.VerifyPasswordResponse]  # type: ignore[assignment]
     """Checks a password in constant time for known and unknown users, the account named by its
-    email, its username or its phone number: every password sign-in takes this one path.
+    email, its username or its phone number: every password sign-in takes this one path. A
+    right password ends in AssertCanSignIn's check on the user (so the caller skips that call).
     Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
     INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
-    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
+    USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER, BANNED_USER.
     """
     AssertCanSignIn: _aio.UnaryUnaryMultiCallable[_identity_pb2.AssertCanSignInRequest, _identity_pb2.AssertCanSignInResponse]  # type: ignore[assignment]
     """The one check every sign-in path passes before a session exists.
@@ -285,10 +287,11 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.VerifyPasswordResponse, _abc.Awaitable[_identity_pb2.VerifyPasswordResponse]]:
         """Checks a password in constant time for known and unknown users, the account named by its
-        email, its username or its phone number: every password sign-in takes this one path.
+        email, its username or its phone number: every password sign-in takes this one path. A
+        right password ends in AssertCanSignIn's check on the user (so the caller skips that call).
         Callers: gateway. Errors: INVALID_EMAIL_OR_PASSWORD, INVALID_USERNAME_OR_PASSWORD,
         INVALID_PHONE_NUMBER_OR_PASSWORD, PASSWORD_TOO_LONG, EMAIL_NOT_VERIFIED, USERNAME_TOO_SHORT,
-        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER.
+        USERNAME_TOO_LONG, INVALID_USERNAME, INVALID_PHONE_NUMBER, BANNED_USER.
         """
 
     @_abc_1.abstractmethod

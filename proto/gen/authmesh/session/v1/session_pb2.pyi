@@ -99,6 +99,7 @@ class CreateSessionRequest(_message.Message):
     MFA_USED_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     IMPERSONATED_BY_FIELD_NUMBER: _builtins.int
+    RISK_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     ip_address: _builtins.str
     user_agent: _builtins.str
@@ -111,6 +112,10 @@ class CreateSessionRequest(_message.Message):
     """the admin's user id: an impersonation"""
     @_builtins.property
     def actor(self) -> _envelope_pb2.Actor: ...
+    @_builtins.property
+    def risk(self) -> Global___RiskOutcome:
+        """how risk scored the sign-in; unset when it was not asked"""
+
     def __init__(
         self,
         *,
@@ -122,16 +127,54 @@ class CreateSessionRequest(_message.Message):
         mfa_used: _builtins.bool = ...,
         actor: _envelope_pb2.Actor | None = ...,
         impersonated_by: _builtins.str | None = ...,
+        risk: Global___RiskOutcome | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "impersonated_by", b"impersonated_by"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "impersonated_by", b"impersonated_by", "risk", b"risk"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "dont_remember", b"dont_remember", "impersonated_by", b"impersonated_by", "ip_address", b"ip_address", "method", b"method", "mfa_used", b"mfa_used", "user_agent", b"user_agent", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by", "actor", b"actor", "dont_remember", b"dont_remember", "impersonated_by", b"impersonated_by", "ip_address", b"ip_address", "method", b"method", "mfa_used", b"mfa_used", "risk", b"risk", "user_agent", b"user_agent", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__impersonated_by: _TypeAlias = _typing.Literal["impersonated_by"]  # noqa: Y015
     _WhichOneofArgType__impersonated_by: _TypeAlias = _typing.Literal["_impersonated_by", b"_impersonated_by"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__impersonated_by) -> _WhichOneofReturnType__impersonated_by | None: ...
 
 Global___CreateSessionRequest: _TypeAlias = CreateSessionRequest  # noqa: Y015
+
+@_typing.final
+class RiskOutcome(_message.Message):
+    """The risk step of a sign-in (the gateway's issue_session), recorded with its session."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    FACTORS_FIELD_NUMBER: _builtins.int
+    ASSESSMENT_ID_FIELD_NUMBER: _builtins.int
+    decision: _builtins.str
+    """"allow", "challenge" (the second factor was passed), or "unavailable": risk did not answer
+    in time and the operator's policy (AUTHMESH_RISK_FAILURE_POLICY=open) let the sign-in in.
+    """
+    score: _builtins.int
+    assessment_id: _builtins.str
+    """risk's assessment; "" when unscored"""
+    @_builtins.property
+    def factors(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """the factors' names; ["risk_unavailable"] when unscored"""
+
+    def __init__(
+        self,
+        *,
+        decision: _builtins.str = ...,
+        score: _builtins.int = ...,
+        factors: _abc.Iterable[_builtins.str] | None = ...,
+        assessment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "decision", b"decision", "factors", b"factors", "score", b"score"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RiskOutcome: _TypeAlias = RiskOutcome  # noqa: Y015
 
 @_typing.final
 class CreateSessionResponse(_message.Message):
@@ -527,12 +570,17 @@ class SessionCreated(_message.Message):
     METHOD_FIELD_NUMBER: _builtins.int
     MFA_USED_FIELD_NUMBER: _builtins.int
     EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    RISK_FIELD_NUMBER: _builtins.int
     session_id: _builtins.str
     user_id: _builtins.str
     method: _builtins.str
     mfa_used: _builtins.bool
     @_builtins.property
     def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def risk(self) -> Global___RiskOutcome:
+        """unset for sessions no sign-in opened (impersonation...)"""
+
     def __init__(
         self,
         *,
@@ -541,10 +589,11 @@ class SessionCreated(_message.Message):
         method: _builtins.str = ...,
         mfa_used: _builtins.bool = ...,
         expires_at: _timestamp_pb2.Timestamp | None = ...,
+        risk: Global___RiskOutcome | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "risk", b"risk"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "method", b"method", "mfa_used", b"mfa_used", "session_id", b"session_id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "method", b"method", "mfa_used", b"mfa_used", "risk", b"risk", "session_id", b"session_id", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

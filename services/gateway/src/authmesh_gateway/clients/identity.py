@@ -52,8 +52,9 @@ class IdentityClient:
         email: str = "",
         username: str | None = None,
         phone_number: str | None = None,
-    ) -> identity_pb2.User:
-        """The account is named by `email`, unless `username` or `phone_number` is given."""
+    ) -> identity_pb2.VerifyPasswordResponse:
+        """The account is named by `email`, unless `username` or `phone_number` is given; the
+        user, and whether the password is on identity's blocklist (a signal for risk)."""
         request = identity_pb2.VerifyPasswordRequest(
             email=email,
             username=username,
@@ -62,11 +63,10 @@ class IdentityClient:
             callback_url=callback_url,
             actor=actor,
         )
-        response = await self._channel.call(
+        response: identity_pb2.VerifyPasswordResponse = await self._channel.call(
             self._stub.VerifyPassword, request, timeout_s=_HASHING_TIMEOUT_S
         )
-        user: identity_pb2.User = response.user
-        return user
+        return response
 
     async def assert_can_sign_in(self, user_id: str) -> identity_pb2.User:
         request = identity_pb2.AssertCanSignInRequest(user_id=user_id)

@@ -22,6 +22,7 @@ class RiskClient:
         email: str,
         method: str,
         second_factor_satisfied: bool,
+        password_blocklisted: bool,
         actor: envelope_pb2.Actor,
     ) -> risk_pb2.AssessResponse:
         now = timestamp_pb2.Timestamp()
@@ -34,6 +35,7 @@ class RiskClient:
             email=email,
             occurred_at=now,
             second_factor_satisfied=second_factor_satisfied,
+            password_blocklisted=password_blocklisted,
             actor=actor,
         )
         return await self._channel.call(

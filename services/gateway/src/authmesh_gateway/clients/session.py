@@ -21,9 +21,11 @@ class SessionClient:
         actor: envelope_pb2.Actor,
         impersonated_by: str | None = None,
         mfa_used: bool = False,
+        risk: session_pb2.RiskOutcome | None = None,
     ) -> session_pb2.Session:
         """With `impersonated_by`, an admin's session as the user (session.proto); `mfa_used`
-        when the sign-in passed a second factor (recorded in session.created)."""
+        when the sign-in passed a second factor and `risk` how risk scored it (both recorded
+        in session.created)."""
         request = session_pb2.CreateSessionRequest(
             user_id=user_id,
             ip_address=ip_address,
@@ -33,6 +35,7 @@ class SessionClient:
             actor=actor,
             impersonated_by=impersonated_by,
             mfa_used=mfa_used,
+            risk=risk,
         )
         session: session_pb2.Session = (
             await self._channel.call(self._stub.CreateSession, request)

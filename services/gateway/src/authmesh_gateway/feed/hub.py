@@ -5,7 +5,9 @@ each through its own filter and its own bounded queue.
 A connection that reads too slowly to keep its queue below `QUEUE_SIZE` is told so and closed
 (it may reconnect), so one slow client never holds up the others or grows memory. While NATS is
 away the feed pauses; connections stay open and receive events again once it is back (events
-published meanwhile are not replayed: the feed is live, the audit log is the record).
+published meanwhile are not replayed: the feed is live, the audit log is the record). The
+subscription and its watch over the link are the kit's live events
+(authmesh_kit.events.live_events).
 """
 
 import asyncio
@@ -14,23 +16,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import structlog
-from nats.aio.msg import Msg
-from nats.js.api import DeliverPolicy
-from nats.js.client import JetStreamContext
-
 from authmesh_gateway.feed.documents import envelope_json
 from authmesh_kit.events.envelope import Envelope
+from authmesh_kit.events.live_events import LiveEvents
 from authmesh_kit.events.names import AUTH_EVENTS, auth_subjects, stream_name
 from authmesh_kit.events.nats_link import NatsLink
-
-log = structlog.get_logger(__name__)
 
 QUEUE_SIZE = 1000
 # Connections one process serves at most: each holds a queue, so the total memory is bounded.
 MAX_LISTENERS = 10_000
-_RETRY_S = 1.0
-_UNSUBSCRIBE_TIMEOUT_S = 1.0
 
 Accept = Callable[[Envelope], bool]
 
@@ -50,17 +44,22 @@ class Listener:
 
 class FeedHub:
     def __init__(self, nats: NatsLink, namespace: str) -> None:
-        self._nats = nats
-        self._namespace = namespace
         self._listeners: set[Listener] = set()
-        self._subscription: JetStreamContext.PushSubscription | None = None
-        self._lost = asyncio.Event()
         self._ready = asyncio.Event()
-        nats.on_disconnect(self._on_disconnect)
+        self._events = LiveEvents(
+            nats,
+            stream=stream_name(namespace, AUTH_EVENTS),
+            subjects=[auth_subjects(namespace)],
+            on_event=self.publish,
+            on_trust=self._on_trust,
+            name="audit-feed",
+        )
 
-    def _on_disconnect(self) -> None:
-        self._ready.clear()
-        self._lost.set()
+    def _on_trust(self, subscribed: bool) -> None:
+        if subscribed:
+            self._ready.set()
+        else:
+            self._ready.clear()
 
     async def ready(self, timeout_s: float) -> bool:
         """Whether the feed is subscribed (waiting up to `timeout_s` for it)."""
@@ -81,41 +80,7 @@ class FeedHub:
 
     async def run(self) -> None:
         """Subscribes, and subscribes again after every loss of the NATS link."""
-        while True:
-            self._lost.clear()
-            try:
-                js = await self._nats.jetstream()
-                self._subscription = await js.subscribe(
-                    auth_subjects(self._namespace),
-                    stream=stream_name(self._namespace, AUTH_EVENTS),
-                    ordered_consumer=True,
-                    deliver_policy=DeliverPolicy.NEW,
-                    cb=self._on_message,
-                )
-            except Exception as exc:  # noqa: BLE001 - stream missing or NATS away: retry
-                log.warning("audit feed subscribe failed", error=str(exc) or repr(exc))
-                await asyncio.sleep(_RETRY_S)
-                continue
-            self._ready.set()
-            await self._lost.wait()
-            await self._unsubscribe()
-
-    async def _unsubscribe(self) -> None:
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(subscription.unsubscribe(), _UNSUBSCRIBE_TIMEOUT_S)
-
-    async def _on_message(self, message: Msg) -> None:
-        if not self._listeners:
-            return
-        envelope = Envelope()
-        try:
-            envelope.ParseFromString(message.data)
-        except Exception:  # noqa: BLE001 - not ours to fix; audit records what it can
-            log.error("undecodable event in the audit feed", subject=message.subject)
-            return
-        self.publish(envelope)
+        await self._events.run()
 
     def publish(self, envelope: Envelope) -> None:
         """Hands `envelope` to every listener that accepts it."""

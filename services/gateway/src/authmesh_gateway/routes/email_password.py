@@ -115,7 +115,7 @@ async def sign_in_email(request: Request) -> Response:
     _check_sign_in(body)
     actor = actor_of(request, ctx)
     try:
-        user = await ctx.identity.verify_password(
+        verified = await ctx.identity.verify_password(
             email=body["email"],
             password=body["password"],
             callback_url=body.get("callbackURL"),  # for a verification link, if one is due
@@ -125,10 +125,12 @@ async def sign_in_email(request: Request) -> Response:
         issued = await issue_session(
             ctx,
             request=request,
-            user_id=user.id,
+            user_id=verified.user.id,
             method="email",
             dont_remember=dont_remember,
             actor=actor,
+            password_blocklisted=verified.password_blocklisted,
+            checked_user=verified.user,
         )
     except DomainError as error:
         raise api_error(error) from None

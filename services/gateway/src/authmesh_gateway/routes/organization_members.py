@@ -8,6 +8,8 @@ answer. Invitations are bound to the invited address: the routes pass the caller
 whether it is verified, and the org service decides (org.proto).
 """
 
+from typing import TypedDict
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -18,6 +20,7 @@ from authmesh_gateway.routes.organization import organization_ref, validated_que
 from authmesh_gateway.routes.organization_common import (
     NOT_A_MEMBER_IS_MEMBER_NOT_FOUND,
     YOU_ARE_NOT_A_MEMBER_403,
+    OrgCaller,
     choice,
     known,
     org_caller,
@@ -289,19 +292,32 @@ async def invite_member(request: Request) -> Response:
     return caller.answer(invitation_json(invitation))
 
 
+class _Recipient(TypedDict):
+    actor_user_id: str
+    actor_email: str
+    actor_email_verified: bool
+
+
+def _recipient(caller: OrgCaller) -> _Recipient:
+    """The fields by which the org service decides whether an invitation is the caller's."""
+    user = caller.current.user
+    return _Recipient(
+        actor_user_id=caller.user_id,
+        actor_email=user.email,
+        actor_email_verified=user.email_verified,
+    )
+
+
 @router.get("/organization/get-invitation")
 async def get_invitation(request: Request) -> Response:
     ctx = context_of(request)
     query = validated_query(request, GET_INVITATION_QUERY)
     caller = await org_caller(request, unauthorized=ApiError(401, None, "Not authenticated"))
-    user = caller.current.user
     try:
         found = await ctx.org.get_invitation(
             org_pb2.GetInvitationRequest(
-                actor_user_id=caller.user_id,
                 invitation_id=str(query["id"]),
-                actor_email=user.email,
-                actor_email_verified=user.email_verified,
+                **_recipient(caller),
             )
         )
         inviters = await ctx.identity.lookup_users(user_ids=[found.invitation.inviter_id])
@@ -321,14 +337,11 @@ async def accept_invitation(request: Request) -> Response:
     ctx = context_of(request)
     body = validate_body(await read_body(request, ctx), INVITATION_ID)
     caller = await org_caller(request)
-    user = caller.current.user
     try:
         accepted = await ctx.org.accept_invitation(
             org_pb2.AcceptInvitationRequest(
-                actor_user_id=caller.user_id,
                 invitation_id=str(body["invitationId"]),
-                actor_email=user.email,
-                actor_email_verified=user.email_verified,
+                **_recipient(caller),
                 actor=caller.actor(),
             )
         )
@@ -346,14 +359,11 @@ async def reject_invitation(request: Request) -> Response:
     ctx = context_of(request)
     body = validate_body(await read_body(request, ctx), INVITATION_ID)
     caller = await org_caller(request)
-    user = caller.current.user
     try:
         invitation = await ctx.org.reject_invitation(
             org_pb2.RejectInvitationRequest(
-                actor_user_id=caller.user_id,
                 invitation_id=str(body["invitationId"]),
-                actor_email=user.email,
-                actor_email_verified=user.email_verified,
+                **_recipient(caller),
                 actor=caller.actor(),
             )
         )
@@ -412,13 +422,10 @@ async def list_user_invitations(request: Request) -> Response:
         request,
         unauthorized=ApiError(400, None, "Missing session headers, or email query parameter."),
     )
-    user = caller.current.user
     try:
         found = await ctx.org.list_user_invitations(
             org_pb2.ListUserInvitationsRequest(
-                actor_user_id=caller.user_id,
-                actor_email=user.email,
-                actor_email_verified=user.email_verified,
+                **_recipient(caller),
             )
         )
     except DomainError as error:

@@ -100,7 +100,7 @@ async def sign_in_phone_number(request: Request) -> Response:
     actor = actor_of(request, ctx)
     dont_remember = body.get("rememberMe") is False
     try:
-        user = await ctx.identity.verify_password(
+        verified = await ctx.identity.verify_password(
             phone_number=body["phoneNumber"],
             password=body["password"],
             callback_url=None,
@@ -109,10 +109,12 @@ async def sign_in_phone_number(request: Request) -> Response:
         issued = await issue_session(
             ctx,
             request=request,
-            user_id=user.id,
+            user_id=verified.user.id,
             method=SESSION_METHOD,
             dont_remember=dont_remember,
             actor=actor,
+            password_blocklisted=verified.password_blocklisted,
+            checked_user=verified.user,
         )
     except DomainError as error:
         raise api_error(error) from None

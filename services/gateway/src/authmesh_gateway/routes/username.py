@@ -38,7 +38,7 @@ async def sign_in_username(request: Request) -> Response:
     actor = actor_of(request, ctx)
     dont_remember = body.get("rememberMe") is False
     try:
-        user = await ctx.identity.verify_password(
+        verified = await ctx.identity.verify_password(
             username=body["username"],
             password=body["password"],
             callback_url=body.get("callbackURL"),  # for a verification link, if one is due
@@ -47,10 +47,12 @@ async def sign_in_username(request: Request) -> Response:
         issued = await issue_session(
             ctx,
             request=request,
-            user_id=user.id,
+            user_id=verified.user.id,
             method="username",
             dont_remember=dont_remember,
             actor=actor,
+            password_blocklisted=verified.password_blocklisted,
+            checked_user=verified.user,
         )
     except DomainError as error:
         raise _unprocessable(error) from None

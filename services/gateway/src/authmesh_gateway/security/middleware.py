@@ -9,6 +9,7 @@ headers for a trusted Origin. The origin / CSRF checks run later, inside the rou
 peer runs them (security/csrf.py).
 """
 
+from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authmesh_gateway.security.client_ips import ClientIps
@@ -31,6 +32,16 @@ _AUTH_PREFIX = BASE_PATH.encode() + b"/"
 _AUTH_ROOT = BASE_PATH.encode()
 _TEST_PREFIX = b"/__test/"
 _MAX_MEMO = 4096
+_RESPONSES = Counter(
+    "authmesh_gateway_http_requests_total", "HTTP responses by status class", ["status_class"]
+)
+# Resolved once: a request costs one dict lookup and one increment.
+_BY_CLASS = {n: _RESPONSES.labels(f"{n}xx") for n in range(1, 6)}
+_SERVER_ERRORS = _BY_CLASS[5]
+
+
+def _count(status: int) -> None:
+    _BY_CLASS.get(status // 100, _SERVER_ERRORS).inc()
 
 
 class RequestSecurity:
@@ -97,6 +108,7 @@ class RequestSecurity:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                _count(message["status"])
                 message["headers"] = response_headers(
                     message.get("headers", ()),
                     static=static,
@@ -139,6 +151,7 @@ class RequestSecurity:
         if body:
             headers.append((b"content-type", b"application/json"))
         headers.append((b"content-length", str(len(body)).encode()))
+        _count(status)
         await send(
             {
                 "type": "http.response.start",

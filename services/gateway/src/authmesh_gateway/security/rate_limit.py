@@ -26,6 +26,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from authmesh_gateway.security.rules import Rule
+from authmesh_kit.observability.metrics import BACKEND_UP
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +39,7 @@ _SHARED_ALLOWED = _DECISIONS.labels("redis", "allowed")
 _SHARED_REFUSED = _DECISIONS.labels("redis", "refused")
 _LOCAL_ALLOWED = _DECISIONS.labels("local", "allowed")
 _LOCAL_REFUSED = _DECISIONS.labels("local", "refused")
+_REDIS_UP = BACKEND_UP.labels("redis")
 
 # One check per key: KEYS[i] is a bucket, and the i-th "<window ms>:<max>" of ARGV[1] (space
 # separated) its rule. Answers the checks' results, space separated: 0 when allowed, else the
@@ -237,6 +239,7 @@ class RateLimiter:
         self._clock = clock
         self._open_until = 0.0  # 0: closed
         self._probing = False
+        self._up = False  # Redis answered last time (False until its first answer)
 
     @property
     def is_open(self) -> bool:
@@ -260,12 +263,17 @@ class RateLimiter:
         finally:
             if probe:
                 self._probing = False
-        if self._open_until:
-            self._open_until = 0.0
-            log.warning("rate-limit store answers again: limits are shared across replicas")
+        if not self._up:
+            self._up = True
+            _REDIS_UP.set(1)
+            if self._open_until:
+                self._open_until = 0.0
+                log.warning("rate-limit store answers again: limits are shared across replicas")
         return remaining
 
     def _trip(self, error: Exception) -> None:
+        self._up = False
+        _REDIS_UP.set(0)
         if not self._open_until:
             log.warning(
                 "rate-limit store unavailable: limiting per replica until it answers",

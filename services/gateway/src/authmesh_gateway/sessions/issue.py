@@ -1,8 +1,9 @@
 """`issue_session`: the one function every sign-in path ends in (DESIGN §2).
 
-identity.AssertCanSignIn (banned, deleted) → risk.Assess (sessions/risk.py: allow, challenge,
-deny, or the operator's policy when risk does not answer within its deadline) → the second
-factor → session.Create.
+identity.AssertCanSignIn (banned, deleted; a password sign-in's identity.VerifyPassword made
+that check already, and its user comes as `checked_user`) → risk.Assess (sessions/risk.py:
+allow, challenge, deny, or the operator's policy when risk does not answer within its
+deadline) → the second factor → session.Create, which records risk's outcome.
 
 A risk challenge asks for the second factor like an enrolled one; a user without any factor
 gets a challenge whose only method is a code mailed to the address on file (mfa's
@@ -31,7 +32,7 @@ from authmesh.identity.v1 import identity_pb2
 from authmesh.mfa.v1 import mfa_pb2
 from authmesh.session.v1 import session_pb2
 from authmesh_gateway.context import GatewayContext
-from authmesh_gateway.sessions.risk import RiskVerdict, assess_sign_in
+from authmesh_gateway.sessions.risk import CHALLENGE, assess_sign_in
 from authmesh_gateway.sessions.second_factor import (
     SecondFactorRequired,
     has_trust_device_cookie,
@@ -65,6 +66,8 @@ async def issue_session(
     actor: envelope_pb2.Actor,
     second_factor_satisfied: Literal[True],
     ask_second_factor: bool = True,
+    password_blocklisted: bool = False,
+    checked_user: identity_pb2.User | None = None,
 ) -> IssuedSession: ...
 
 
@@ -79,6 +82,8 @@ async def issue_session(
     actor: envelope_pb2.Actor,
     second_factor_satisfied: bool = False,
     ask_second_factor: bool = True,
+    password_blocklisted: bool = False,
+    checked_user: identity_pb2.User | None = None,
 ) -> IssuedSession | SecondFactorRequired: ...
 
 
@@ -92,19 +97,29 @@ async def issue_session(
     actor: envelope_pb2.Actor,
     second_factor_satisfied: bool = False,
     ask_second_factor: bool = True,
+    password_blocklisted: bool = False,
+    checked_user: identity_pb2.User | None = None,
 ) -> IssuedSession | SecondFactorRequired:
     """A session, or the second factor the user still owes. `method` names the first factor
-    (email, username, magic-link...) in the session's event and the challenge."""
-    user = await ctx.identity.assert_can_sign_in(user_id)
-    verdict = await assess_sign_in(
+    (email, username, magic-link...) in the session's event and the challenge;
+    `password_blocklisted`: a password sign-in whose password is on identity's blocklist;
+    `checked_user`: the user as identity.VerifyPassword answered it, which passed the
+    AssertCanSignIn check in that call."""
+    user = (
+        checked_user
+        if checked_user is not None and checked_user.id == user_id
+        else await ctx.identity.assert_can_sign_in(user_id)
+    )
+    risk = await assess_sign_in(
         ctx,
         user_id=user.id,
         email=user.email,
         method=method,
         second_factor_satisfied=second_factor_satisfied,
+        password_blocklisted=password_blocklisted,
         actor=actor,
     )
-    risk_challenge = verdict is RiskVerdict.CHALLENGE
+    risk_challenge = risk.decision == CHALLENGE
     mfa_used = second_factor_satisfied
     owed = (user.two_factor_enabled and ask_second_factor) or risk_challenge
     if owed and not second_factor_satisfied:
@@ -122,6 +137,7 @@ async def issue_session(
         method=method,
         actor=actor,
         mfa_used=mfa_used,
+        risk=risk,
     )
     return IssuedSession(session=session, user=user)
 

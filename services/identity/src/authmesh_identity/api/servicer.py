@@ -106,18 +106,21 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def VerifyPassword(
         self, request: identity_pb2.VerifyPasswordRequest, context: ServicerContext[Any, Any]
     ) -> identity_pb2.VerifyPasswordResponse:
-        user = await verify_password(
+        signed_in = await verify_password(
             self._store,
             self._uow,
             self._hasher,
             self._policy,
             self._flows,
+            self._admin,
             login=_login(request),
             password=request.password,
             callback_url=optional_field(request, "callback_url"),
             actor=actor_of(request),
         )
-        return identity_pb2.VerifyPasswordResponse(user=user_to_proto(user))
+        return identity_pb2.VerifyPasswordResponse(
+            user=user_to_proto(signed_in.user), password_blocklisted=signed_in.password_blocklisted
+        )
 
     async def AssertCanSignIn(
         self, request: identity_pb2.AssertCanSignInRequest, context: ServicerContext[Any, Any]

@@ -14,7 +14,7 @@ password — is counted before the hash is checked, against two keys:
   waits, so an attacker elsewhere never locks the owner out before the NIST cap (Better-Auth's
   and the previous Authmesh behaviour locked the whole account after 10 failures from anywhere).
   Session-bound checks (verify-password, change-password) share one pair per account.
-The counting is atomic (one conditional upsert per key, in one transaction): of 50 concurrent
+The counting is atomic (one statement of one conditional upsert per key): of 50 concurrent
 wrong guesses each is counted, and none is verified once a delay or the cap has started; a match
 clears the account's count and its own pair's (NIST: success resets the count). Password-spray
 across accounts from one address is the risk service's (per-address failure velocity → deny).
@@ -66,14 +66,12 @@ async def verify_throttled(
     account's cap), unverified, when refused. `ip` is the client's address ("" for checks
     within a session)."""
     address = ip[:MAX_ADDRESS]
-    async with uow.begin() as tx:
-        count = await tx.count_password_attempt(key, address, throttle)
+    count = await uow.count_password_attempt(key, address, throttle)
     if not count.allowed:
         raise refusal(throttle, count, datetime.now(UTC))
     matched = await hasher.verify(password_hash, password)
     if matched:
-        async with uow.begin() as tx:
-            await tx.clear_password_attempts(key, address)
+        await uow.clear_password_attempts(key, address)
     return matched
 
 

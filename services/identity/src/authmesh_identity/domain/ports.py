@@ -170,22 +170,9 @@ class AccountTransaction(Protocol):
         or None when there was no lapsed ban to lift."""
         ...
 
-    async def count_password_attempt(
-        self, key: bytes, ip: str, throttle: ThrottlePolicy
-    ) -> AttemptCount:
-        """Counts one more consecutive failure for the account key and its pair with the
-        client address `ip`, before the password is checked, unless the account is at its cap
-        or the pair is delayed (then nothing is counted and `allowed` is False). Atomic: 50
-        concurrent attempts count as 50, and none passes a delay or cap another one started."""
-        ...
-
     async def unlock_password_attempts(self, key: bytes) -> int:
         """Forgets the account key's count and every pair's delay (an admin's unlock); the
         consecutive failures the account had."""
-        ...
-
-    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
-        """After a right password: the account's count and the pair's."""
         ...
 
     async def set_two_factor_enabled(
@@ -204,6 +191,22 @@ class AccountTransaction(Protocol):
 
 class UnitOfWork(Protocol):
     def begin(self) -> AbstractAsyncContextManager[AccountTransaction]: ...
+
+    # The password throttle's writes are one statement each, outside any transaction: every
+    # password check makes them, and BEGIN and COMMIT would triple their round trips.
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        """Counts one more consecutive failure for the account key and its pair with the
+        client address `ip`, before the password is checked, unless the account is at its cap
+        or the pair is delayed (then the account is not counted and `allowed` is False).
+        Atomic: 50 concurrent attempts count as 50, and none passes a delay or cap another one
+        started."""
+        ...
+
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        """After a right password: the account's count and the pair's."""
+        ...
 
 
 class UserDirectory(Protocol):

@@ -42,6 +42,7 @@ from authmesh_identity.store.tables import (
     two_factor_changes,
     users,
 )
+from authmesh_kit.db.engine import single_statements
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
 from authmesh_kit.events.outbox import Outbox
@@ -404,14 +405,6 @@ class PostgresAccountTransaction:
             raise taken from None
         return user_from_row(row) if row else None
 
-    async def count_password_attempt(
-        self, key: bytes, ip: str, throttle: ThrottlePolicy
-    ) -> AttemptCount:
-        return await count_attempt(self._conn, key, ip, throttle)
-
-    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
-        await clear_attempts(self._conn, key, ip)
-
     async def unlock_password_attempts(self, key: bytes) -> int:
         return await clear_attempts(self._conn, key)
 
@@ -454,7 +447,18 @@ class PostgresAccountTransaction:
 class PostgresUnitOfWork:
     def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
         self._engine = engine
+        self._single = single_statements(engine)  # the throttle's one-statement writes
         self._outbox = outbox
+
+    async def count_password_attempt(
+        self, key: bytes, ip: str, throttle: ThrottlePolicy
+    ) -> AttemptCount:
+        async with self._single.connect() as conn:
+            return await count_attempt(conn, key, ip, throttle)
+
+    async def clear_password_attempts(self, key: bytes, ip: str) -> None:
+        async with self._single.connect() as conn:
+            await clear_attempts(conn, key, ip)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[PostgresAccountTransaction]:

@@ -59,6 +59,7 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             impersonated_by=(
                 request.impersonated_by if request.HasField("impersonated_by") else None
             ),
+            risk=request.risk if request.HasField("risk") else None,
         )
         return session_pb2.CreateSessionResponse(session=session_to_proto(session, token))
 

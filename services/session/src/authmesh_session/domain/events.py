@@ -13,7 +13,13 @@ from authmesh_kit.events.envelope import Actor, Envelope, build_envelope
 from authmesh_session.domain.model import Session
 
 
-def session_created(session: Session, method: str, mfa_used: bool, actor: Actor | None) -> Envelope:
+def session_created(
+    session: Session,
+    method: str,
+    mfa_used: bool,
+    risk: session_pb2.RiskOutcome | None,
+    actor: Actor | None,
+) -> Envelope:
     expires_at = timestamp_pb2.Timestamp()
     expires_at.FromDatetime(session.expires_at)
     payload = session_pb2.SessionCreated(
@@ -22,6 +28,7 @@ def session_created(session: Session, method: str, mfa_used: bool, actor: Actor 
         method=method,
         mfa_used=mfa_used,
         expires_at=expires_at,
+        risk=risk,
     )
     return build_envelope(
         SESSION_CREATED, payload, actor=actor, user_id=session.user_id, session_id=session.id

@@ -3,7 +3,9 @@ and is not banned; a lapsed ban is lifted on the way (use_cases/admin_bans.py).
 
 It runs on every sign-in, so the common case is one read outside any transaction; only a user
 with a ban (live or lapsed) goes through a transaction, where lifting a lapsed ban is a
-conditional update that re-reads the user if a concurrent change won.
+conditional update that re-reads the user if a concurrent change won. A password sign-in has
+just read its user: VerifyPassword ends in `check_can_sign_in` on it (use_cases/verify_password.py),
+which spares the gateway the AssertCanSignIn call.
 """
 
 from authmesh_identity.domain.admin_permissions import AdminPolicy
@@ -19,6 +21,11 @@ async def assert_can_sign_in(
     user = await store.get(user_id)
     if user is None:
         raise user_not_found()
+    return await check_can_sign_in(uow, policy, user)
+
+
+async def check_can_sign_in(uow: UnitOfWork, policy: AdminPolicy, user: User) -> User:
+    """The check on a user just read: BANNED_USER while a ban lasts; the user as it now is."""
     if not user.banned:
         return user
     async with uow.begin() as tx:

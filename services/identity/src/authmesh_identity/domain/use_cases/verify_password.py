@@ -7,6 +7,13 @@ When the operator requires verified addresses, a correct password for an unverif
 EMAIL_NOT_VERIFIED, and a fresh verification link is mailed (Better-Auth's sendOnSignIn).
 Phone-number sign-in skips that check, as Better-Auth's does: its accounts may have only a
 placeholder address.
+
+A right password ends in the check every sign-in passes (use_cases/assert_can_sign_in.py: not
+banned), after the verification check as before, so the gateway's issue_session needs no
+AssertCanSignIn call for it.
+
+A matching password that is on the blocklist (set before the list held it: an imported hash, an
+older policy) still signs in; the answer says so, for the risk service to weigh.
 """
 
 from collections.abc import Callable
@@ -14,9 +21,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from authmesh_identity.domain import events
+from authmesh_identity.domain.admin_permissions import AdminPolicy
 from authmesh_identity.domain.emails import normalize_email
 from authmesh_identity.domain.errors import email_not_verified, invalid_credentials
 from authmesh_identity.domain.model import AccountFlowPolicy, User, UserWithPassword
+from authmesh_identity.domain.password_blocklist import is_blocklisted
 from authmesh_identity.domain.password_throttle import account_attempts_key, verify_throttled
 from authmesh_identity.domain.passwords import PasswordHasher, PasswordPolicy
 from authmesh_identity.domain.phone_numbers import (
@@ -24,6 +33,7 @@ from authmesh_identity.domain.phone_numbers import (
     invalid_phone_number_or_password,
 )
 from authmesh_identity.domain.ports import UnitOfWork, UserStore
+from authmesh_identity.domain.use_cases.assert_can_sign_in import check_can_sign_in
 from authmesh_identity.domain.use_cases.email_verification import issue_verification
 from authmesh_identity.domain.usernames import invalid_username_or_password, normalize_username
 from authmesh_kit.errors import DomainError
@@ -34,6 +44,12 @@ class LoginKind(StrEnum):
     EMAIL = "email"
     USERNAME = "username"
     PHONE_NUMBER = "phone-number"
+
+
+@dataclass(frozen=True)
+class PasswordSignIn:
+    user: User
+    password_blocklisted: bool
 
 
 @dataclass(frozen=True)
@@ -109,12 +125,13 @@ async def verify_password(
     hasher: PasswordHasher,
     policy: PasswordPolicy,
     flows: AccountFlowPolicy,
+    admin: AdminPolicy,
     *,
     login: Login,
     password: str,
     callback_url: str | None,
     actor: Actor | None,
-) -> User:
+) -> PasswordSignIn:
     key = account_key(login, password)
     policy.check_max(password)
     found = await _find(store, login.kind, key) if key else None
@@ -145,4 +162,5 @@ async def verify_password(
                     tx, flows, user=user, callback_url=callback_url, reason="sign-in", actor=actor
                 )
         raise email_not_verified()
-    return user
+    user = await check_can_sign_in(uow, admin, user)
+    return PasswordSignIn(user, is_blocklisted(policy.blocklist, password))

@@ -57,6 +57,16 @@ async def membership(tx: OrgTransaction, organization_id: str, user_id: str) -> 
     return member
 
 
+async def check_organization_limit(tx: OrgTransaction, ctx: OrgContext, user_id: str) -> None:
+    """Refuses a membership past the policy's organizations per user; the user's memberships
+    stay locked until the transaction ends, so that concurrent joins count each other."""
+    limit = ctx.policy.organization_limit
+    if limit:
+        await tx.lock_memberships_of(user_id)
+        if await tx.count_memberships(user_id) >= limit:
+            raise org_error("YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS")
+
+
 async def custom_statements(tx: OrgTransaction, organization_id: str) -> dict[str, Statements]:
     return {role.role: role.permission for role in await tx.roles_of(organization_id)}
 

@@ -15,7 +15,7 @@ from authmesh_kit.events import catalogue
 from authmesh_kit.ids import new_id
 from authmesh_org.domain import messages
 from authmesh_org.domain.errors import INVALID_EMAIL, invalid, org_error
-from authmesh_org.domain.events import org_event
+from authmesh_org.domain.events import member_added, org_event, team_member_added
 from authmesh_org.domain.model import (
     ACCEPTED,
     CANCELED,
@@ -31,6 +31,7 @@ from authmesh_org.domain.use_cases.common import (
     Caller,
     OrgContext,
     assignable_roles,
+    check_organization_limit,
     locked_membership,
     membership,
     new_invitation_id,
@@ -209,11 +210,7 @@ async def accept_invitation(
             raise org_error("USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION")
         if await tx.count_members(organization_id) >= ctx.policy.membership_limit:
             raise org_error("ORGANIZATION_MEMBERSHIP_LIMIT_REACHED")
-        limit = ctx.policy.organization_limit
-        if limit:
-            await tx.lock_memberships_of(caller.user_id)
-            if await tx.count_memberships(caller.user_id) >= limit:
-                raise org_error("YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS")
+        await check_organization_limit(tx, ctx, caller.user_id)
         now = await tx.now()
         member = Member(new_id(), organization_id, caller.user_id, settled.role, now)
         await tx.insert_member(member)
@@ -229,29 +226,11 @@ async def accept_invitation(
                 organization_id=organization_id,
                 actor=caller.actor,
             ),
-            org_event(
-                catalogue.MEMBER_ADDED,
-                org_pb2.MemberAdded(
-                    organization_id=organization_id,
-                    member_id=member.id,
-                    user_id=caller.user_id,
-                    role=member.role,
-                    via="invitation",
-                ),
-                organization_id=organization_id,
-                actor=caller.actor,
-            ),
+            member_added(member, caller.actor, "invitation"),
         ]
         joined = await _join_teams(tx, ctx, settled, caller.user_id)
         events += [
-            org_event(
-                catalogue.TEAM_MEMBER_ADDED,
-                org_pb2.TeamMemberAdded(
-                    organization_id=organization_id, team_id=team_id, user_id=caller.user_id
-                ),
-                organization_id=organization_id,
-                actor=caller.actor,
-            )
+            team_member_added(organization_id, team_id, caller.user_id, caller.actor)
             for team_id in joined
         ]
         await tx.add_events(*events)

@@ -9,7 +9,7 @@ from authmesh_kit.events import catalogue
 from authmesh_kit.ids import new_id
 from authmesh_org.domain import access
 from authmesh_org.domain.errors import INVALID_ORGANIZATION, invalid, not_a_member, org_error
-from authmesh_org.domain.events import org_event
+from authmesh_org.domain.events import member_added, org_event, team_member_added
 from authmesh_org.domain.member_query import member_query
 from authmesh_org.domain.model import (
     PENDING,
@@ -21,7 +21,13 @@ from authmesh_org.domain.model import (
     TeamMember,
 )
 from authmesh_org.domain.ports import OrgTransaction, OrgUnitOfWork
-from authmesh_org.domain.use_cases.common import Caller, OrgContext, locked_membership, require
+from authmesh_org.domain.use_cases.common import (
+    Caller,
+    OrgContext,
+    check_organization_limit,
+    locked_membership,
+    require,
+)
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_NAME = 256
@@ -86,11 +92,7 @@ async def create_organization(
     if not ctx.policy.allow_create:
         raise org_error("YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION")
     async with uow.begin() as tx:
-        limit = ctx.policy.organization_limit
-        if limit:
-            await tx.lock_memberships_of(caller.user_id)
-            if await tx.count_memberships(caller.user_id) >= limit:
-                raise org_error("YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS")
+        await check_organization_limit(tx, ctx, caller.user_id)
         now = await tx.now()
         organization = Organization(new_id(), name, slug, logo or None, metadata, now)
         if not await tx.insert_organization(organization):
@@ -112,32 +114,14 @@ async def create_organization(
                 organization_id=org_id,
                 actor=caller.actor,
             ),
-            org_event(
-                catalogue.MEMBER_ADDED,
-                org_pb2.MemberAdded(
-                    organization_id=org_id,
-                    member_id=member.id,
-                    user_id=caller.user_id,
-                    role=member.role,
-                    via="create",
-                ),
-                organization_id=org_id,
-                actor=caller.actor,
-            ),
+            member_added(member, caller.actor, "create"),
             org_event(
                 catalogue.TEAM_CREATED,
                 org_pb2.TeamCreated(organization_id=org_id, team_id=team.id, name=name),
                 organization_id=org_id,
                 actor=caller.actor,
             ),
-            org_event(
-                catalogue.TEAM_MEMBER_ADDED,
-                org_pb2.TeamMemberAdded(
-                    organization_id=org_id, team_id=team.id, user_id=caller.user_id
-                ),
-                organization_id=org_id,
-                actor=caller.actor,
-            ),
+            team_member_added(org_id, team.id, caller.user_id, caller.actor),
         )
     return Created(organization, member, team)
 

@@ -14,7 +14,7 @@ from authmesh_org.domain.errors import (
     org_error,
     target_not_a_member,
 )
-from authmesh_org.domain.events import org_event
+from authmesh_org.domain.events import org_event, team_member_added
 from authmesh_org.domain.model import Member, Team, TeamMember
 from authmesh_org.domain.ports import OrgTransaction, OrgUnitOfWork
 from authmesh_org.domain.use_cases.common import (
@@ -228,17 +228,7 @@ async def add_team_member(
             raise org_error("TEAM_MEMBER_LIMIT_REACHED")
         added = TeamMember(new_id(), team.id, user_id, None, await tx.now())
         await tx.insert_team_member(team.organization_id, added)
-        await tx.add_events(
-            org_event(
-                catalogue.TEAM_MEMBER_ADDED,
-                org_pb2.TeamMemberAdded(
-                    organization_id=team.organization_id, team_id=team.id, user_id=user_id
-                ),
-                organization_id=team.organization_id,
-                actor=caller.actor,
-                user_id=user_id,
-            )
-        )
+        await tx.add_events(team_member_added(team.organization_id, team.id, user_id, caller.actor))
     return team, added
 
 

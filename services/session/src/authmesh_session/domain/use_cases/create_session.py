@@ -1,8 +1,11 @@
 """A new session for a user who passed every sign-in check (the gateway's issue_session), or
-for an admin impersonating a user whom identity let them impersonate."""
+for an admin impersonating a user whom identity let them impersonate. session.created carries
+how risk scored the sign-in (or that it could not), so the audit trail shows every session
+risk never saw."""
 
 from datetime import UTC, datetime
 
+from authmesh.session.v1 import session_pb2
 from authmesh_kit.events.envelope import Actor
 from authmesh_kit.ids import new_id
 from authmesh_session.domain import events
@@ -22,6 +25,7 @@ async def create_session(
     mfa_used: bool,
     actor: Actor | None,
     impersonated_by: str | None = None,
+    risk: session_pb2.RiskOutcome | None = None,
 ) -> tuple[Session, str]:
     """Returns the session and its token; the token exists nowhere else from now on. An
     impersonation (`impersonated_by`: the admin) lives `impersonation_expires_in` and, like a
@@ -44,7 +48,7 @@ async def create_session(
         impersonated_by=impersonated_by,
     )
     token = new_token()
-    announced = [events.session_created(session, method, mfa_used, actor)]
+    announced = [events.session_created(session, method, mfa_used, risk, actor)]
     if impersonating:
         announced.append(events.impersonation_started(session, actor))
     await store.create(session, token_hash(token), *announced)

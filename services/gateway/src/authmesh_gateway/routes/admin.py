@@ -27,6 +27,7 @@ from authmesh_gateway.sessions.current import CurrentSession, current_session
 from authmesh_gateway.wire.body import Body, JsonValue
 from authmesh_gateway.wire.errors import ApiError
 from authmesh_gateway.wire.js import to_number, to_string
+from authmesh_gateway.wire.permissions import PermissionMap, permission_options
 from authmesh_gateway.wire.query import query_object
 from authmesh_gateway.wire.schemas import (
     ADMIN_UPDATE_USER,
@@ -316,36 +317,10 @@ async def remove_user(request: Request) -> Response:
 # --- has-permission ---------------------------------------------------------------------------
 
 
-def _permission_map(value: Body | None) -> list[tuple[str, list[str]]] | None:
-    """`z.record(z.string(), z.array(z.string()))`, in the caller's order; None if it is not."""
-    if not isinstance(value, dict):
-        return None
-    found = []
-    for resource, actions in value.items():
-        if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-            return None
-        found.append((resource, [str(action) for action in actions]))
-    return found
-
-
-def checked_permissions(body: Body) -> list[tuple[str, list[str]]]:
-    """has-permission's body: its object part, then the xor of `permission` and `permissions`.
-    A valid `permission` alone passes zod but, stripped by it, leaves no `permissions`: 400."""
-    issues = []
-    fields: dict[str, JsonValue] = {}
-    try:
-        fields = validate_body(body, HAS_PERMISSION)
-    except ApiError as error:
-        issues.append(error.message or "")
-    legacy, permissions = (
-        _permission_map(fields.get(key)) for key in ("permission", "permissions")
-    )
-    if legacy is None and permissions is None:
-        issues.append("[body] Invalid input")
-    elif legacy is not None and permissions is not None:
-        issues.append("[body] Invalid input: more than one option matched")
-    if issues:
-        raise ApiError.validation("; ".join(issues))
+def checked_permissions(body: Body) -> PermissionMap:
+    """A valid legacy `permission` alone passes zod but, stripped by it, leaves no
+    `permissions`: 400, as Better-Auth's admin plugin answers."""
+    _, _, permissions = permission_options(body, HAS_PERMISSION)
     if permissions is None:
         raise ApiError(400, None, NO_PERMISSIONS_MESSAGE)
     return permissions
@@ -359,7 +334,7 @@ async def has_permission(request: Request) -> Response:
     permissions = checked_permissions(await read_body(request, ctx))
     current = await admin_session(request, ctx)
     try:
-        allowed = await ctx.admin.check_permission(current.user.id, permissions)
+        allowed = await ctx.admin.check_permission(current.user.id, list(permissions.items()))
     except DomainError as error:
         return refused(request, ctx, current, error)
     return answered(request, ctx, current, json_response({"error": None, "success": allowed}))

@@ -46,6 +46,7 @@ from authmesh_gateway.wire.organization_schemas import (
     UPDATE_ORGANIZATION,
     UPDATE_ORGANIZATION_DATA,
 )
+from authmesh_gateway.wire.permissions import PermissionMap, permission_options
 from authmesh_gateway.wire.query import query_object
 from authmesh_gateway.wire.validation import validate_body
 from authmesh_kit.errors import DomainError
@@ -285,38 +286,11 @@ async def list_organizations(request: Request) -> Response:
 # --- has-permission ---------------------------------------------------------------------------
 
 
-def _permission_map(value: Body | None) -> dict[str, list[str]] | None:
-    """`z.record(z.string(), z.array(z.string()))`; None if it is not one."""
-    if not isinstance(value, dict):
-        return None
-    found: dict[str, list[str]] = {}
-    for resource, actions in value.items():
-        if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-            return None
-        found[resource] = [str(action) for action in actions]
-    return found
-
-
-def checked_permissions(body: Body) -> tuple[dict[str, JsonValue], dict[str, list[str]]]:
-    """has-permission's body: its object part, then the xor of the legacy `permission` and
-    `permissions`, with zod's messages. Either one is checked."""
-    issues = []
-    fields: dict[str, JsonValue] = {}
-    try:
-        fields = validate_body(body, HAS_PERMISSION)
-    except ApiError as error:
-        issues.append(error.message or "")
-    legacy, permissions = (
-        _permission_map(fields.get(key)) for key in ("permission", "permissions")
-    )
-    if legacy is None and permissions is None:
-        issues.append("[body] Invalid input")
-    elif legacy is not None and permissions is not None:
-        issues.append("[body] Invalid input: more than one option matched")
-    if issues:
-        raise ApiError.validation("; ".join(issues))
+def checked_permissions(body: Body) -> tuple[dict[str, JsonValue], PermissionMap]:
+    """Either the legacy `permission` or `permissions` is checked (WIRE-NOTES §16)."""
+    fields, legacy, permissions = permission_options(body, HAS_PERMISSION)
     chosen = permissions if permissions is not None else legacy
-    assert chosen is not None
+    assert chosen is not None  # permission_options lets exactly one through
     return fields, chosen
 
 

@@ -7,9 +7,11 @@
    get-session with `disableCookieCache=true`, password sign-in and sign-up (16 connections);
    a short warm-up before each. Every request comes from its own X-Forwarded-For (bench/load.lua)
    with rate limiting on in both, so that the limits measure the servers, not one client.
-3. Sends Authmesh sign-ins at 100/s and measures each event's way into the audit log
+3. Reads the CPU time each of Authmesh's processes spends per password sign-in (bench/cpu.py):
+   where a sign-in's cost goes besides its hash.
+4. Sends Authmesh sign-ins at 100/s and measures each event's way into the audit log
    (bench/audit_latency.py).
-4. Grows Authmesh's users and sessions to each size (10k, then 1M, by COPY: bench/growth.py)
+5. Grows Authmesh's users and sessions to each size (10k, then 1M, by COPY: bench/growth.py)
    and measures get-session over 500 of the seeded sessions, its cache-miss path, and admin
    list-users as the seeded admin.
 
@@ -26,8 +28,6 @@ import secrets
 import shlex
 import signal
 import sys
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,12 +35,13 @@ from pathlib import Path
 from bench.argon2_bound import measure_argon2_bound
 from bench.audit_latency import measure_audit_latency
 from bench.check_permission import measure_check_permission, permission_caller
+from bench.cpu import CpuPerRequest, measure_cpu, stack_processes
 from bench.growth import seed_to
+from bench.http import AUTH, post_json, status_of
 from bench.report import AUTHMESH, GET_SESSION, PEER, Report
 from bench.servers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    ORIGIN,
     ROOT,
     Authmesh,
     start_authmesh,
@@ -48,9 +49,9 @@ from bench.servers import (
 )
 from bench.wrk import Result, Workload, run_wrk
 
-AUTH = "/api/auth"
 SESSION_CONNECTIONS = 32
 PASSWORD_CONNECTIONS = 16
+CPU_CONNECTIONS = 4
 WARM_UP_S = 3
 # All served by indexes; the first one's `total` (every user) by identity's user counts.
 GROWTH_LIST_USERS = {
@@ -65,33 +66,6 @@ GROWTH_LIST_USERS = {
 }
 
 
-def _post(base_url: str, path: str, body: dict[str, str]) -> list[str]:
-    """POSTs JSON from a client IP of its own; answers the cookies set, as a Cookie header."""
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        base_url + path,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={
-            "content-type": "application/json",
-            "origin": ORIGIN,
-            "x-forwarded-for": f"10.255.{secrets.randbelow(256)}.{secrets.randbelow(256)}",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-        return [v.split(";")[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]
-
-
-def _status(base_url: str, path: str, cookie: str) -> int:
-    request = urllib.request.Request(base_url + path, headers={"cookie": cookie})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            if response.read(1) not in (b"{", b"["):
-                raise SystemExit(f"{base_url}{path}: no session in the answer")
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def measure(base_url: str, workload: Workload, connections: int, duration_s: int) -> Result:
     run_wrk(base_url, workload, connections, WARM_UP_S)
     return run_wrk(base_url, workload, connections, duration_s)
@@ -101,13 +75,13 @@ def side_by_side(base_url: str, duration_s: int) -> dict[str, Result]:
     """The four workloads on one server; checks one answer of each kind first."""
     email, password = f"bench-{secrets.token_hex(6)}@example.test", secrets.token_urlsafe(12)
     cookie = "; ".join(
-        _post(
+        post_json(
             base_url, f"{AUTH}/sign-up/email", {"name": "B", "email": email, "password": password}
         )
     )
-    _post(base_url, f"{AUTH}/sign-in/email", {"email": email, "password": password})
+    post_json(base_url, f"{AUTH}/sign-in/email", {"email": email, "password": password})
     get_session = f"{AUTH}/get-session"
-    if _status(base_url, get_session, cookie) != 200:
+    if status_of(base_url, get_session, cookie) != 200:
         raise SystemExit(f"{base_url}: get-session refused the bench's own session")
     cookie_header = (f"Cookie: {cookie}",)
     return {
@@ -138,11 +112,26 @@ def side_by_side(base_url: str, duration_s: int) -> dict[str, Result]:
     }
 
 
+def sign_in_cpu(authmesh: Authmesh, duration_s: int) -> CpuPerRequest:
+    """At a few connections: the stack busy but not queueing, so that its CPU is the work."""
+    email, password = f"cpu-{secrets.token_hex(6)}@example.test", secrets.token_urlsafe(12)
+    body = {"name": "C", "email": email, "password": password}
+    post_json(authmesh.base_url, f"{AUTH}/sign-up/email", body)
+    return measure_cpu(
+        authmesh.base_url,
+        lambda: stack_processes(authmesh),
+        "sign-in",
+        Workload(f"{AUTH}/sign-in/email", ("sign-in", email, password)),
+        CPU_CONNECTIONS,
+        duration_s,
+    )
+
+
 def growth(
     authmesh: Authmesh, sizes: list[int], duration_s: int, work_dir: Path
 ) -> dict[str, dict[str, Result | str]]:
     admin_cookie = "; ".join(
-        _post(
+        post_json(
             authmesh.base_url,
             f"{AUTH}/sign-in/email",
             {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
@@ -169,7 +158,7 @@ def growth(
             ),
         }
         for name, path in GROWTH_LIST_USERS.items():
-            status = _status(authmesh.base_url, path, admin_cookie)
+            status = status_of(authmesh.base_url, path, admin_cookie)
             row[name] = (
                 measure(
                     authmesh.base_url,
@@ -235,6 +224,8 @@ def main() -> None:
             print(f"driving {server}", flush=True)
             for workload, result in side_by_side(base_url, args.duration).items():
                 report.side_by_side.setdefault(workload, {})[server] = result
+        print("CPU per sign-in, per process", flush=True)
+        report.sign_in_cpu = sign_in_cpu(authmesh, args.duration)
         print("audit: event to entry latency at 100 sign-ins/s", flush=True)
         report.audit = measure_audit_latency(
             authmesh.base_url, authmesh.database_url, duration_s=args.duration

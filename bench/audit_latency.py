@@ -23,9 +23,9 @@ from authmesh_kit.events.catalogue import SESSION_CREATED
 from authmesh_kit.events.envelope import build_envelope
 from authmesh_kit.events.names import event_subject
 from authmesh_kit.ids import new_id
+from bench.http import AUTH
 from bench.servers import ORIGIN
 
-AUTH = "/api/auth"
 USERS = 20
 PASSWORD = "bench-audit-password"  # noqa: S105 - throwaway users of a throwaway stack
 _ANSWER_TIMEOUT_S = 30.0

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.__main__ import AUTH, _post, _status
-from bench.servers import ROOT, start_authmesh
+from bench.http import AUTH, post_json, status_of
+from bench.servers import ROOT, Authmesh, start_authmesh
 from bench.wrk import Workload, run_wrk
 
 _TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -87,9 +87,18 @@ async def postgres_backends(database_url: str) -> list[int]:
     return [row["pid"] for row in rows]
 
 
+def stack_processes(authmesh: Authmesh) -> list[tuple[int, str]]:
+    """The stack's processes and its database's Postgres backends, each with its label."""
+    backends = asyncio.run(postgres_backends(authmesh.database_url))
+    return [(pid, label(pid)) for pid in descendants(authmesh.pid)] + [
+        (pid, "postgres") for pid in backends
+    ]
+
+
 @dataclass(frozen=True)
 class CpuPerRequest:
     workload: str
+    connections: int
     requests: int
     per_process_ms: dict[str, float]  # label → CPU ms per request
 
@@ -123,6 +132,7 @@ def measure_cpu(
         per_label[process[1]] += max(seconds - before[process], 0.0)
     return CpuPerRequest(
         name,
+        connections,
         result.requests,
         {key: value * 1000 / result.requests for key, value in sorted(per_label.items())},
     )
@@ -161,8 +171,8 @@ def main() -> None:
         base_url = authmesh.base_url
         email, password = f"cpu-{secrets.token_hex(6)}@example.test", secrets.token_urlsafe(12)
         body = {"name": "C", "email": email, "password": password}
-        cookie = "; ".join(_post(base_url, f"{AUTH}/sign-up/email", body))
-        if _status(base_url, f"{AUTH}/get-session", cookie) != 200:
+        cookie = "; ".join(post_json(base_url, f"{AUTH}/sign-up/email", body))
+        if status_of(base_url, f"{AUTH}/get-session", cookie) != 200:
             raise SystemExit("get-session refused the session just signed up")
         workloads = {
             "sign-in": Workload(f"{AUTH}/sign-in/email", ("sign-in", email, password)),
@@ -175,18 +185,17 @@ def main() -> None:
             ),
         }
 
-        def processes() -> list[tuple[int, str]]:
-            backends = asyncio.run(postgres_backends(authmesh.database_url))
-            return [(pid, label(pid)) for pid in descendants(authmesh.pid)] + [
-                (pid, "postgres") for pid in backends
-            ]
-
         results = []
         for name in args.workloads.split(","):
             print(f"measuring {name}", flush=True)
             results.append(
                 measure_cpu(
-                    base_url, processes, name, workloads[name], args.connections, args.duration
+                    base_url,
+                    lambda: stack_processes(authmesh),
+                    name,
+                    workloads[name],
+                    args.connections,
+                    args.duration,
                 )
             )
     text = (

@@ -9,6 +9,7 @@ from pathlib import Path
 from bench.argon2_bound import Argon2Bound
 from bench.audit_latency import AuditLatency
 from bench.check_permission import PermissionLatency
+from bench.cpu import CpuPerRequest
 from bench.wrk import Result
 
 AUTHMESH = "authmesh"
@@ -27,12 +28,16 @@ class Report:
     load_average: list[str] = field(default_factory=list)
     audit: AuditLatency | None = None  # event to audit entry under sign-in load
     permissions: PermissionLatency | None = None  # org's CheckPermission from its cache
+    sign_in_cpu: CpuPerRequest | None = None  # Authmesh's CPU per password sign-in
 
     def markdown(self) -> str:
         lines = [f"# Authmesh benchmark `{self.name}`", "", *_machine(), ""]
         lines += [f"Command: `{self.command}`", "", *(f"- {line}" for line in self.settings)]
         lines += ["", "## Side by side", "", *self._side_by_side(), ""]
         lines += ["## Budgets (DESIGN §6)", "", *self._budgets(), ""]
+        if self.sign_in_cpu is not None:
+            lines += ["## Where a password sign-in's CPU goes (Authmesh)", ""]
+            lines += [*self._sign_in_cpu(self.sign_in_cpu), ""]
         if self.growth:
             lines += ["## Data growth (Authmesh)", "", *self._growth(), ""]
         lines += [f"Load average: {', '.join(self.load_average)}", ""]
@@ -81,6 +86,23 @@ class Report:
         if self.permissions is not None:
             lines.append(f"- CheckPermission: {self.permissions.describe()}.")
         return lines
+
+    def _sign_in_cpu(self, cpu: CpuPerRequest) -> list[str]:
+        hash_ms = self.bound.single_hash_ms
+        ceiling = self.bound.cores * 1000 / cpu.total_ms
+        return [
+            f"wrk at {cpu.connections} connections, {cpu.requests} sign-ins; user + system CPU"
+            " time of each process (all threads) per sign-in, in ms:",
+            "",
+            "| process | CPU ms |",
+            "|---|---:|",
+            *(f"| {name} | {ms:.2f} |" for name, ms in cpu.per_process_ms.items()),
+            f"| **total** | {cpu.total_ms:.2f} |",
+            "",
+            f"One hash alone takes {hash_ms:.1f} ms ({hash_ms / cpu.total_ms:.0%} of the total);"
+            f" all {self.bound.cores} cores spent on nothing else allow {ceiling:.1f} sign-ins/s,"
+            f" {ceiling / self.bound.hashes_per_s:.0%} of the bound.",
+        ]
 
     def _growth(self) -> list[str]:
         workloads = list(next(iter(self.growth.values())))

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from authmesh_kit.bootstrap import AUTH_EVENTS_MAX_AGE_S
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import processed_events_table
 from authmesh_kit.db.purge import Purger, PurgeRule, older_than, processed_events_rule
 from authmesh_kit.settings import DAY_S, DatabaseServiceSettings
 
@@ -39,7 +39,7 @@ def test_defaults() -> None:
 
 
 def test_a_rule_compares_with_the_databases_clock() -> None:
-    processed = kit_tables(MetaData(schema="svc")).processed_events
+    processed = processed_events_table(MetaData(schema="svc"))
     rule = processed_events_rule(processed, settings())
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
     sql = str(rule.dead.compile(dialect=dialect))

@@ -21,7 +21,7 @@ import json
 import pkgutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -276,7 +276,8 @@ async def database_url() -> AsyncIterator[str]:
         try:
             await conn.execute(SEED)
             for service in DATABASE_SERVICES:
-                await conn.execute(PROCESSED_EVENTS_SEED.format(schema=service))
+                if service not in ("audit", "risk"):  # they keep no processed-event ids
+                    await conn.execute(PROCESSED_EVENTS_SEED.format(schema=service))
             await conn.execute("ANALYZE")
         finally:
             await conn.close()
@@ -827,6 +828,7 @@ async def exercise_risk(engine: AsyncEngine, log: StatementLog) -> None:
         result=Score(10, Decision.ALLOW, [Factor("new_device", 10, "a new device")]),
     )
     place = SignInPlace(user_id, now, device, "Firefox on Windows", "GB", 51.5, -0.1)
+    unlocated = replace(place, country="", latitude=None, longitude=None)
     with log.calling(PostgresHistory.profile):
         await history.profile(user_id, device, "GB")
     with log.calling(PostgresHistory.record):
@@ -835,6 +837,11 @@ async def exercise_risk(engine: AsyncEngine, log: StatementLog) -> None:
         )
         await history.record(assessment, envelope(), learn=place, notice=notice)
         await history.profile(user_id, device, "GB")
+        # Without a notice: one statement, with each kind of learning.
+        for learn in (place, unlocated, None):
+            await history.record(
+                replace(assessment, id=new_id()), envelope(), learn=learn, notice=None
+            )
     with log.calling(PostgresHistory.page):
         first = await history.page(user_id, 1, "")
         await history.page(user_id, 1, first.next_cursor or "")
@@ -843,6 +850,7 @@ async def exercise_risk(engine: AsyncEngine, log: StatementLog) -> None:
     async with engine.begin() as conn:
         with log.calling(PostgresHistory.record):
             await learn_sign_in(conn, place)
+            await learn_sign_in(conn, unlocated)
             await forget_user(conn, user_id)
     with log.calling(Purger.run_once):
         rules = risk_purge_rules(RiskSettings.model_construct())
@@ -850,12 +858,10 @@ async def exercise_risk(engine: AsyncEngine, log: StatementLog) -> None:
 
 
 async def exercise_processed_events(engines: dict[str, AsyncEngine], log: StatementLog) -> None:
-    """The purge of processed-event ids, in the services whose stores have no other query."""
-    for service in ("org", "risk"):
-        table = importlib.import_module(f"authmesh_{service}.store.tables").processed_events
-        with log.calling(Purger.run_once):
-            rule = processed_events_rule(table, DEFAULTS)
-            await Purger(engines[service], [rule], batch_size=10).run_once()
+    """The purge of processed-event ids, in org, whose stores have no other query."""
+    with log.calling(Purger.run_once):
+        rule = processed_events_rule(org_tables.processed_events, DEFAULTS)
+        await Purger(engines["org"], [rule], batch_size=10).run_once()
 
 
 DAY = timedelta(days=1)

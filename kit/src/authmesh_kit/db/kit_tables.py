@@ -1,8 +1,7 @@
-"""The tables every service schema has for the kit's own use: the transactional outbox and
-the ids of events its consumers have processed. Described once, for the service's table
-metadata and for its first migration alike."""
+"""The kit's own tables in a service's schema: the transactional outbox, and the ids of events
+its consumers have processed (where a handler is not idempotent by itself). Described once, for
+the service's table metadata and for its migrations alike."""
 
-from dataclasses import dataclass
 from types import ModuleType
 
 from alembic.operations import Operations
@@ -26,35 +25,41 @@ def _processed_events_columns() -> list[Column[object]]:
     ]
 
 
-@dataclass(frozen=True)
-class KitTables:
-    outbox: Table
-    processed_events: Table
-
-
 # The purge (db/purge.py) finds old processed-event ids by it; made by each service's
 # migration that follows its first one (`create_processed_events_index`).
 PROCESSED_EVENTS_INDEX = "processed_events_processed_at"
 
 
-def kit_tables(metadata: MetaData) -> KitTables:
+def outbox_table(metadata: MetaData) -> Table:
+    return Table("outbox", metadata, *_outbox_columns())
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    """For a service with a consumer whose handler is not idempotent by itself."""
     processed_events = Table("processed_events", metadata, *_processed_events_columns())
     Index(PROCESSED_EVENTS_INDEX, processed_events.c.processed_at)
-    return KitTables(
-        outbox=Table("outbox", metadata, *_outbox_columns()),
-        processed_events=processed_events,
-    )
+    return processed_events
 
 
 def create_kit_tables(op: Operations | ModuleType, schema: str) -> None:
     """For a service's first migration (alembic's `op` module proxies `Operations`)."""
+    create_outbox(op, schema)
+    op.create_table("processed_events", *_processed_events_columns(), schema=schema)
+
+
+def create_outbox(op: Operations | ModuleType, schema: str) -> None:
     op.create_table("outbox", *_outbox_columns(), schema=schema)
     op.create_index("outbox_created_at", "outbox", ["created_at"], schema=schema)
-    op.create_table("processed_events", *_processed_events_columns(), schema=schema)
 
 
 def create_processed_events_index(op: Operations | ModuleType, schema: str) -> None:
     op.create_index(PROCESSED_EVENTS_INDEX, "processed_events", ["processed_at"], schema=schema)
+
+
+def create_processed_events(op: Operations | ModuleType, schema: str) -> None:
+    """The table with its index, for the downgrade of a migration that dropped it."""
+    op.create_table("processed_events", *_processed_events_columns(), schema=schema)
+    create_processed_events_index(op, schema)
 
 
 def drop_kit_tables(op: Operations | ModuleType, schema: str) -> None:

@@ -4,6 +4,10 @@ The handler runs in a database transaction together with the insert of the event
 service's `processed_events` table: an event delivered twice is applied once, and it is acked
 only after that transaction committed. A failing handler gets the message redelivered later.
 `BatchEventConsumer` does the same for each fetched batch in one transaction.
+
+A service whose handler is idempotent by itself (an upsert that keeps the newest value, a row
+keyed by the event id) passes no `processed` table: the mark would be a second write, and a
+round trip, per event that buys nothing.
 """
 
 import asyncio
@@ -30,7 +34,8 @@ from authmesh_kit.observability.tracing import context_from_traceparent
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
 
-Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+# May answer False: the event was found applied already (a redelivery); anything else is applied.
+Handler = Callable[[AsyncConnection, Envelope], Awaitable[object]]
 Applied = Callable[[Envelope], None]
 
 _FETCH_BATCH = 100
@@ -47,12 +52,13 @@ class EventConsumer:
         filter_subject: str,
         nats: NatsLink,
         engine: AsyncEngine,
-        processed: Table,
+        processed: Table | None,
         handler: Handler,
         on_applied: Applied | None = None,
     ) -> None:
-        """`on_applied` sees each event the handler applied, after its transaction committed
-        (never one rolled back, nor a duplicate): where exact counts are kept."""
+        """`processed`: the table of applied event ids, None when `handler` is idempotent itself.
+        `on_applied` sees each event the handler applied, after its transaction committed
+        (never one rolled back, nor a duplicate known as one): where exact counts are kept."""
         self._name = name
         self._durable = durable_name(namespace, name)
         self._stream = stream
@@ -62,7 +68,9 @@ class EventConsumer:
         self._processed = processed
         # Built once: building a statement and its cache key costs more than running it.
         self._mark_processed = (
-            insert(processed)
+            None
+            if processed is None
+            else insert(processed)
             .values(event_id=bindparam("event_id"))
             .on_conflict_do_nothing()
             .returning(processed.c.event_id)
@@ -129,12 +137,9 @@ class EventConsumer:
         with tracer.start_as_current_span(f"consume {envelope.type}", context=context):
             try:
                 async with self._engine.begin() as conn:
-                    inserted = await conn.execute(self._mark_processed, {"event_id": envelope.id})
-                    if inserted.first() is not None:
-                        await self._handler(conn, envelope)
-                        result = "handled"
-                    else:
-                        result = "duplicate"
+                    first = await self._first_delivery(conn, envelope)
+                    applied = first and await self._apply_one(conn, envelope)
+                    result = "handled" if applied else "duplicate"
             except Exception as exc:
                 reachability.report_failure(exc)
                 log.exception("event handler failed", consumer=self._name, event_id=envelope.id)
@@ -150,25 +155,47 @@ class EventConsumer:
             max(0.0, time.time() - envelope.occurred_at.ToSeconds())
         )
 
+    async def _apply_one(self, conn: AsyncConnection, envelope: Envelope) -> bool:
+        return (await self._handler(conn, envelope)) is not False
 
-BatchHandler = Callable[[AsyncConnection, list[Envelope]], Awaitable[None]]
+    async def _first_delivery(self, conn: AsyncConnection, envelope: Envelope) -> bool:
+        if self._mark_processed is None:
+            return True  # the handler makes a redelivery harmless
+        inserted = await conn.execute(self._mark_processed, {"event_id": envelope.id})
+        return inserted.first() is not None
+
+
+# Returns the envelopes it applied (those it skipped as already applied left out).
+BatchHandler = Callable[[AsyncConnection, list[Envelope]], Awaitable[list[Envelope]]]
 
 
 class BatchEventConsumer(EventConsumer):
     """An `EventConsumer` that applies each fetched batch in one transaction: the batch's new
-    event ids are marked processed, `batch_handler` gets their envelopes in stream order, and
-    all are acked after the commit. For a consumer whose cost is the commit per event (the
-    audit chain, at hundreds of events per second). A batch that fails is applied again one
-    event at a time, so that one bad event holds up only itself."""
+    event ids are marked processed (with a `processed` table), `batch_handler` gets their
+    envelopes in stream order, and all are acked after the commit. For a consumer whose cost is
+    the commit per event (the audit chain, at hundreds of events per second). A batch that
+    fails is applied again one event at a time, so that one bad event holds up only itself.
 
-    def __init__(self, *, batch_handler: BatchHandler, **kwargs: Any) -> None:
-        async def one(conn: AsyncConnection, envelope: Envelope) -> None:
-            await batch_handler(conn, [envelope])
+    `gather_s`: after a batch smaller than a full fetch, wait this long before the next one, so
+    that the events of a busy second share a transaction rather than paying one each; it adds
+    at most that much to an event's delivery time."""
+
+    def __init__(
+        self, *, batch_handler: BatchHandler, gather_s: float = 0.0, **kwargs: Any
+    ) -> None:
+        async def one(conn: AsyncConnection, envelope: Envelope) -> bool:
+            return bool(await batch_handler(conn, [envelope]))
 
         super().__init__(handler=one, **kwargs)
         self._batch_handler = batch_handler
+        self._gather_s = gather_s
 
     async def _handle_all(self, messages: list[Msg]) -> None:
+        await self._apply_batch(messages)
+        if len(messages) < _FETCH_BATCH:
+            await asyncio.sleep(self._gather_s)
+
+    async def _apply_batch(self, messages: list[Msg]) -> None:
         decoded: list[tuple[Msg, Envelope]] = []
         for message in messages:
             envelope = Envelope()
@@ -182,21 +209,8 @@ class BatchEventConsumer(EventConsumer):
             return
         try:
             async with self._engine.begin() as conn:
-                ids = list(dict.fromkeys(envelope.id for _, envelope in decoded))
-                inserted = await conn.execute(
-                    insert(self._processed)
-                    .values([{"event_id": event_id} for event_id in ids])
-                    .on_conflict_do_nothing()
-                    .returning(self._processed.c.event_id)
-                )
-                new = set(inserted.scalars())
-                fresh: list[Envelope] = []
-                for _, envelope in decoded:
-                    if envelope.id in new:
-                        fresh.append(envelope)
-                        new.discard(envelope.id)  # a copy twice in one batch is applied once
-                if fresh:
-                    await self._batch_handler(conn, fresh)
+                fresh = await self._first_deliveries(conn, [envelope for _, envelope in decoded])
+                applied = await self._batch_handler(conn, fresh) if fresh else []
         except Exception:  # noqa: BLE001 - retried one by one, each acked or naked on its own
             log.warning("event batch failed, applying it event by event", consumer=self._name)
             for message, _ in decoded:
@@ -210,7 +224,28 @@ class BatchEventConsumer(EventConsumer):
                 max(0.0, now - envelope.occurred_at.ToSeconds())
             )
         if self._on_applied is not None:
-            for envelope in fresh:
+            for envelope in applied:
                 self._on_applied(envelope)
-        EVENTS_CONSUMED.labels(self._name, "handled").inc(len(fresh))
-        EVENTS_CONSUMED.labels(self._name, "duplicate").inc(len(decoded) - len(fresh))
+        EVENTS_CONSUMED.labels(self._name, "handled").inc(len(applied))
+        EVENTS_CONSUMED.labels(self._name, "duplicate").inc(len(decoded) - len(applied))
+
+    async def _first_deliveries(
+        self, conn: AsyncConnection, envelopes: list[Envelope]
+    ) -> list[Envelope]:
+        """The batch without envelopes applied before, and each envelope once."""
+        if self._processed is None:
+            return list({envelope.id: envelope for envelope in envelopes}.values())
+        ids = list(dict.fromkeys(envelope.id for envelope in envelopes))
+        inserted = await conn.execute(
+            insert(self._processed)
+            .values([{"event_id": event_id} for event_id in ids])
+            .on_conflict_do_nothing()
+            .returning(self._processed.c.event_id)
+        )
+        new = set(inserted.scalars())
+        fresh: list[Envelope] = []
+        for envelope in envelopes:
+            if envelope.id in new:
+                fresh.append(envelope)
+                new.discard(envelope.id)  # a copy twice in one batch is applied once
+        return fresh

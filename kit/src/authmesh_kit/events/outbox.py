@@ -10,10 +10,11 @@ event id anyway. Nothing is lost.
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 import nats.errors
 import structlog
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import CTE, Select, Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.crypto.key_ring import KeyRing
@@ -53,17 +54,24 @@ class Outbox:
         self._add = select(func.pg_notify(bindparam("channel"), "")).add_cte(added.cte("added"))
 
     async def add(self, conn: AsyncConnection, *envelopes: Envelope) -> None:
-        await self._insert(
-            conn,
-            [
-                {
-                    "id": envelope.id,
-                    "subject": event_subject(self._namespace, envelope.type),
-                    "payload": envelope.SerializeToString(),
-                }
-                for envelope in envelopes
-            ],
-        )
+        await self._insert(conn, [self._row(envelope) for envelope in envelopes])
+
+    def with_changes(self, *changes: CTE) -> Select[Any]:
+        """One statement that makes `changes` (INSERT, UPDATE or DELETE statements as CTEs, with
+        bind parameters) and writes one event: one statement is atomic on its own, so run on a
+        connection without a transaction it is one round trip where BEGIN, the change, the
+        outbox row and COMMIT are four. Build it once; run it with `event_parameters`."""
+        return self._add.add_cte(*changes)
+
+    def event_parameters(self, envelope: Envelope) -> dict[str, object]:
+        return self._row(envelope) | {"channel": self._channel}
+
+    def _row(self, envelope: Envelope) -> dict[str, object]:
+        return {
+            "id": envelope.id,
+            "subject": event_subject(self._namespace, envelope.type),
+            "payload": envelope.SerializeToString(),
+        }
 
     async def add_message(self, conn: AsyncConnection, *messages: Message) -> None:
         if self._key_ring is None:

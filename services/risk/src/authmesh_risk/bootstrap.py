@@ -30,7 +30,7 @@ from authmesh_risk.settings import RiskSettings
 from authmesh_risk.store.counters import RedisCounters
 from authmesh_risk.store.history import PostgresHistory
 from authmesh_risk.store.purge import purge_rules
-from authmesh_risk.store.tables import SCHEMA, outbox, processed_events
+from authmesh_risk.store.tables import SCHEMA, outbox
 
 
 async def serve() -> None:
@@ -56,6 +56,7 @@ async def serve() -> None:
         ("user-deleted", USER_DELETED, UserDeletedHandler()),
     )
     for name, event, handler in learners:
+        # Every handler is idempotent by itself (events/handlers.py): no processed-event ids.
         consumer = EventConsumer(
             name=f"risk-{name}",
             namespace=settings.namespace,
@@ -63,7 +64,7 @@ async def serve() -> None:
             filter_subject=event_subject(settings.namespace, event.type),
             nats=runtime.nats,
             engine=engine,
-            processed=processed_events,
+            processed=None,
             handler=handler,
         )
         runtime.spawn(consumer.run(), f"{name}-consumer")

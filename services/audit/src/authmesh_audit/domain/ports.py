@@ -9,9 +9,9 @@ from authmesh_audit.domain.model import Anchor, AuditEntry, ChainedEntry, EventF
 
 
 class AuditStore(Protocol):
-    async def append(self, conn: AsyncConnection, batch: list[AuditEntry]) -> int:
+    async def append(self, conn: AsyncConnection, batch: list[AuditEntry]) -> list[AuditEntry]:
         """Chains the entries after the head, in order, skipping event ids stored already;
-        how many were chained."""
+        the entries chained, in chain order."""
         ...
 
     async def list_entries(

@@ -22,8 +22,8 @@ class AuditEventHandler:
     def __init__(self, store: AuditStore) -> None:
         self._store = store
 
-    async def __call__(self, conn: AsyncConnection, envelopes: list[Envelope]) -> None:
-        await record_events(self._store, conn, envelopes)
+    async def __call__(self, conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        return await record_events(self._store, conn, envelopes)
 
 
 def count_recorded(envelope: Envelope) -> None:

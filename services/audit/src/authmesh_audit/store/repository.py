@@ -1,13 +1,15 @@
 """Postgres implementation of the audit store: chained appends and the filtered listing."""
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from typing import Any
+
+from sqlalchemy import ARRAY, Text, and_, any_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from authmesh_audit.domain.chain import entry_hash
 from authmesh_audit.domain.model import AuditEntry, ChainedEntry, EventFilter, Position
-from authmesh_audit.store.rows import ENTRY_COLUMNS, chained_entry, entry_values
+from authmesh_audit.store.rows import ENTRY_COLUMNS, EVENT_COLUMNS, chained_entry
 from authmesh_audit.store.tables import chain_head, entries
 
 
@@ -40,53 +42,112 @@ def _before(position: Position) -> ColumnElement[bool]:
     )
 
 
+# The chain head, locked; `seen_sequence`, the head as the statement's snapshot saw it (before
+# any wait for the lock); and which of the batch's event ids the chain holds already.
+_seen_head = chain_head.alias("seen_head")
+_LOCK_HEAD = (
+    select(
+        chain_head.c.sequence,
+        chain_head.c.hash,
+        select(_seen_head.c.sequence)
+        .where(_seen_head.c.id == 1)
+        .scalar_subquery()
+        .label("seen_sequence"),
+        func.array(
+            select(entries.c.event_id)
+            .where(entries.c.event_id == any_(bindparam("event_ids", type_=ARRAY(Text))))
+            .scalar_subquery(),
+            type_=ARRAY(Text),
+        ).label("stored"),
+    )
+    .where(chain_head.c.id == 1)
+    .with_for_update(of=chain_head)
+)
+
+# The entries, each column bound as one array, and the head moved to the last of them, in one
+# statement compiled once for any batch size (a multi-row VALUES would be compiled anew for
+# each). The payload goes as its JSON text. `recorded_at` is the column's default,
+# clock_timestamp() at each row, evaluated in the arrays' order under the head's lock: it grows
+# with the sequence, which retention relies on.
+_CHAINED = [
+    *EVENT_COLUMNS,
+    entries.c.payload,
+    entries.c.sequence,
+    entries.c.prev_hash,
+    entries.c.hash,
+]
+_rows = (
+    func.unnest(
+        *[
+            bindparam(
+                column.name, type_=ARRAY(Text if column is entries.c.payload else column.type)
+            )
+            for column in _CHAINED
+        ]
+    )
+    .table_valued(*[column.name for column in _CHAINED])
+    .render_derived("chained")
+)
+_move_head = (
+    update(chain_head)
+    .where(chain_head.c.id == 1)
+    .values(sequence=bindparam("head_sequence"), hash=bindparam("head_hash"))
+    .cte("moved_head")
+)
+_APPEND = (
+    insert(entries)
+    .from_select(
+        _CHAINED,
+        select(
+            *[
+                cast(_rows.c.payload, JSONB)
+                if column is entries.c.payload
+                else _rows.c[column.name]
+                for column in _CHAINED
+            ]
+        ),
+    )
+    .add_cte(_move_head)
+)
+
+
 class PostgresAuditStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def append(self, conn: AsyncConnection, batch: list[AuditEntry]) -> int:
+    async def append(self, conn: AsyncConnection, batch: list[AuditEntry]) -> list[AuditEntry]:
         """Chains the entries after the head, in order, in the caller's transaction; an entry
         whose event id is stored already is skipped (the chain never holds one twice). The
-        number chained."""
-        head = (
-            await conn.execute(
-                select(chain_head.c.sequence, chain_head.c.hash)
-                .where(chain_head.c.id == 1)
-                .with_for_update()
-            )
-        ).one()
-        # Read under the head's lock: every append that committed before is visible.
-        stored = set(
-            (
-                await conn.execute(
-                    select(entries.c.event_id).where(
-                        entries.c.event_id.in_([entry.event_id for entry in batch])
-                    )
-                )
-            ).scalars()
-        )
-        sequence, prev_hash, rows = head.sequence, head.hash, []
+        entries chained, in chain order."""
+        event_ids = {"event_ids": [entry.event_id for entry in batch]}
+        head = (await conn.execute(_LOCK_HEAD, event_ids)).one()
+        if head.seen_sequence != head.sequence:
+            # An append committed while this one waited for the lock, after the statement's
+            # snapshot: its entries may be missing from `stored`. Read again under the lock.
+            head = (await conn.execute(_LOCK_HEAD, event_ids)).one()
+        stored = set(head.stored)
+        sequence, prev_hash = head.sequence, head.hash
+        chained: list[AuditEntry] = []
+        columns: dict[str, list[Any]] = {column.name: [] for column in _CHAINED}
         for entry in batch:
             if entry.event_id in stored:
                 continue
             stored.add(entry.event_id)
             sequence += 1
             digest = entry_hash(entry, sequence, prev_hash)
-            rows.append(
-                entry_values(entry) | {"sequence": sequence, "prev_hash": prev_hash, "hash": digest}
-            )
+            for column in EVENT_COLUMNS:
+                columns[column.name].append(getattr(entry, column.name))
+            columns["payload"].append(entry.payload_json)
+            columns["sequence"].append(sequence)
+            columns["prev_hash"].append(prev_hash)
+            columns["hash"].append(digest)
+            chained.append(entry)
             prev_hash = digest
-        if not rows:
-            return 0
-        # One statement compiled once for the whole batch (a multi-row VALUES would be compiled
-        # anew for each, which costs more than the rest of the append). `recorded_at` is the
-        # column's default, clock_timestamp() at each row under the head's lock: it grows with
-        # the sequence, which retention relies on.
-        await conn.execute(insert(entries), rows)
-        await conn.execute(
-            update(chain_head).where(chain_head.c.id == 1).values(sequence=sequence, hash=prev_hash)
-        )
-        return len(rows)
+        if chained:
+            await conn.execute(
+                _APPEND, {**columns, "head_sequence": sequence, "head_hash": prev_hash}
+            )
+        return chained
 
     async def list_entries(
         self, event_filter: EventFilter, limit: int, after: Position | None

@@ -35,9 +35,3 @@ def chained_entry(row: Any) -> ChainedEntry:
         hash=mapping["hash"],
         recorded_at=mapping["recorded_at"],
     )
-
-
-def entry_values(entry: AuditEntry) -> dict[str, Any]:
-    values = {column.name: getattr(entry, column.name) for column in EVENT_COLUMNS}
-    values["payload"] = json.loads(entry.payload_json)
-    return values

@@ -16,8 +16,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from authmesh_kit.db.kit_tables import kit_tables
-
 SCHEMA = "audit"
 metadata = MetaData(schema=SCHEMA)
 
@@ -101,5 +99,3 @@ webhook_dead_letters = Table(
     Column("last_error", Text, nullable=False),
     Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
-
-processed_events = kit_tables(metadata).processed_events

@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import outbox_table, processed_events_table
 
 SCHEMA = "identity"
 metadata = MetaData(schema=SCHEMA)
@@ -165,6 +165,5 @@ user_counts = Table(
     Column("users", BigInteger, nullable=False),
 )
 
-_kit = kit_tables(metadata)
-outbox = _kit.outbox
-processed_events = _kit.processed_events
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)

@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import outbox_table, processed_events_table
 
 SCHEMA = "mfa"
 metadata = MetaData(schema=SCHEMA)
@@ -138,6 +138,5 @@ trusted_devices = Table(
     Index("trusted_devices_expires_at", "expires_at"),  # the purge
 )
 
-_kit = kit_tables(metadata)
-outbox = _kit.outbox
-processed_events = _kit.processed_events
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)

@@ -18,14 +18,13 @@ from sqlalchemy import (
     func,
 )
 
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import outbox_table, processed_events_table
 
 SCHEMA = "org"
 metadata = MetaData(schema=SCHEMA)
 
-_kit = kit_tables(metadata)
-outbox = _kit.outbox
-processed_events = _kit.processed_events
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)
 
 
 def _created_at() -> Column[object]:

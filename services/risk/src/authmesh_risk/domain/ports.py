@@ -19,7 +19,7 @@ class History(Protocol):
         learn: SignInPlace | None,
         notice: Message | None,
     ) -> None:
-        """The assessment, its event and the optional notice in one transaction; `learn` (an
+        """The assessment, its event and the optional notice, all or nothing; `learn` (an
         allowed sign-in) makes its device and country known and its place the last."""
         ...
 

@@ -1,12 +1,14 @@
-"""What risk learns from other services' events, each applied once per event id by the kit's
-EventConsumer (in its transaction for the Postgres side; the Redis counters are sorted sets
-keyed by event id, so a redelivery adds nothing).
+"""What risk learns from other services' events. Each handler is idempotent by itself, so the
+kit's EventConsumer keeps no processed-event ids for them: the Redis counters are sorted sets
+keyed by event id (a redelivery adds nothing), learning is upserts that keep the greatest time,
+and forgetting is deletes.
 
 - failures: identity's sign_in.failed, email_code.failed, phone_code.failed and mfa's
   two_factor.failed count against the account, the account+IP pair and the IP;
 - sign-ups (identity's user.created) and completed sign-ins (session.created) count against
   their network; a completed sign-in also makes its device and country known and its place
-  the last (that is how a challenged sign-in, once its second factor passes, is learnt);
+  the last, unless risk allowed it (Assess learnt it then, in its own write): that is how a
+  challenged sign-in, once its second factor passes, is learnt, and one risk never scored;
 - a deleted user's history goes with it.
 """
 
@@ -30,6 +32,7 @@ from authmesh_kit.events.envelope import Envelope, unpack
 from authmesh_risk.domain.devices import device_hash, user_agent_family
 from authmesh_risk.domain.geo import GeoLocator
 from authmesh_risk.domain.model import SignInPlace
+from authmesh_risk.domain.scoring import Decision
 from authmesh_risk.store.counters import RedisCounters
 from authmesh_risk.store.history import forget_user, learn_sign_in
 
@@ -51,6 +54,11 @@ def _failed_user(envelope: Envelope) -> str | None:
         assert isinstance(factor, mfa_pb2.TwoFactorFailed)
         return factor.user_id
     return None
+
+
+# The session's risk outcome (session.proto RiskOutcome) whose Assess learnt the sign-in itself;
+# "challenge" and "unavailable" ones it did not learn, nor sessions without a risk step.
+_ASSESS_LEARNT = Decision.ALLOW.value
 
 
 def _at_ms(envelope: Envelope) -> int:
@@ -100,19 +108,20 @@ class SessionCreatedHandler:
         if envelope.actor.user_id and envelope.actor.user_id != created.user_id:
             return  # impersonation: the admin's device and place are not the user's
         place = self._geo.locate(envelope.actor.ip)
-        family = user_agent_family(envelope.actor.user_agent)
-        await learn_sign_in(
-            conn,
-            SignInPlace(
-                user_id=created.user_id,
-                occurred_at=envelope.occurred_at.ToDatetime().replace(tzinfo=_UTC),
-                device_hash=device_hash(created.user_id, family),
-                device=family,
-                country=place.country,
-                latitude=place.latitude,
-                longitude=place.longitude,
-            ),
-        )
+        if not (created.HasField("risk") and created.risk.decision == _ASSESS_LEARNT):
+            family = user_agent_family(envelope.actor.user_agent)
+            await learn_sign_in(
+                conn,
+                SignInPlace(
+                    user_id=created.user_id,
+                    occurred_at=envelope.occurred_at.ToDatetime().replace(tzinfo=_UTC),
+                    device_hash=device_hash(created.user_id, family),
+                    device=family,
+                    country=place.country,
+                    latitude=place.latitude,
+                    longitude=place.longitude,
+                ),
+            )
         if place.network:
             await self._counters.add_sign_in(
                 event_id=envelope.id, at_ms=_at_ms(envelope), network=place.network

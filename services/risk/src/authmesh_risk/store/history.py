@@ -1,15 +1,29 @@
-"""Sign-in history on Postgres (domain/ports.py History): profile reads by primary key or the
-(user_id, occurred_at) index, writes in one transaction with the outbox."""
+"""Sign-in history on Postgres (domain/ports.py History). A sign-in costs two statements: the
+profile, reading by primary key or the (user_id, occurred_at) index, and the record (the
+assessment, what it learns and its event), each one round trip without BEGIN and COMMIT around
+it; only a sign-in that mails a notice takes a transaction."""
 
 import base64
 import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, select, tuple_
+from sqlalchemy import (
+    DateTime,
+    LargeBinary,
+    Select,
+    Text,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from authmesh_kit.db.engine import single_statements
 from authmesh_kit.errors import DomainError, ErrorKind
 from authmesh_kit.events.envelope import Envelope
 from authmesh_kit.events.notifications import Message
@@ -21,57 +35,137 @@ from authmesh_risk.store.tables import assessments, known_countries, known_devic
 # The hours of this many recent allowed sign-ins make a user's usual hours.
 _HOURS_SAMPLE = 200
 
+# The statements of every sign-in, built once: building a statement and its cache key costs
+# more than running it.
+
+
+def _profile_statement() -> Select[Any]:
+    """A user's past in one row; the last sign-in's columns are NULL for a user without one."""
+    user_id = bindparam("user_id", type_=Text)
+    recent_hours = (
+        select(func.extract("hour", assessments.c.occurred_at))
+        .where(assessments.c.user_id == user_id, assessments.c.decision == Decision.ALLOW.value)
+        .order_by(assessments.c.occurred_at.desc())
+        .limit(_HOURS_SAMPLE)
+    )
+    one_row = select(literal(1)).subquery("one_row")
+    return select(
+        exists().where(known_devices.c.user_id == user_id).label("history"),
+        exists()
+        .where(
+            known_devices.c.user_id == user_id,
+            known_devices.c.device_hash == bindparam("device_hash", type_=LargeBinary),
+        )
+        .label("device"),
+        exists()
+        .where(
+            known_countries.c.user_id == user_id,
+            known_countries.c.country == bindparam("country", type_=Text),
+        )
+        .label("country"),
+        func.array(recent_hours.scalar_subquery()).label("hours"),
+        last_sign_ins.c.occurred_at,
+        last_sign_ins.c.country.label("last_country"),
+        last_sign_ins.c.latitude,
+        last_sign_ins.c.longitude,
+    ).select_from(one_row.outerjoin(last_sign_ins, last_sign_ins.c.user_id == user_id))
+
+
+_PROFILE = _profile_statement()
+
+# Parameters named apart from the outbox row's (id, subject, payload, channel) and from each
+# other's, as the statements below run as CTEs of one statement.
+_INSERT_ASSESSMENT = assessments.insert().values(
+    {column.name: bindparam(f"assessment_{column.name}") for column in assessments.columns}
+)
+
+# What a completed sign-in teaches: its device and country become known (first_seen kept,
+# last_seen the greatest, so a redelivered or late event changes nothing), its place becomes
+# the last unless a newer one is.
+_LEARNT_AT = bindparam("learn_at", type_=DateTime(timezone=True))
+_LEARNT_USER = bindparam("learn_user_id", type_=Text)
+_UPSERT_DEVICE = (
+    insert(known_devices)
+    .values(
+        user_id=_LEARNT_USER,
+        device_hash=bindparam("learn_device_hash"),
+        family=bindparam("learn_family"),
+        first_seen=_LEARNT_AT,
+        last_seen=_LEARNT_AT,
+    )
+    .on_conflict_do_update(
+        index_elements=[known_devices.c.user_id, known_devices.c.device_hash],
+        set_={"last_seen": func.greatest(known_devices.c.last_seen, _LEARNT_AT)},
+    )
+)
+_UPSERT_COUNTRY = (
+    insert(known_countries)
+    .values(
+        user_id=_LEARNT_USER,
+        country=bindparam("learn_country"),
+        first_seen=_LEARNT_AT,
+        last_seen=_LEARNT_AT,
+    )
+    .on_conflict_do_update(
+        index_elements=[known_countries.c.user_id, known_countries.c.country],
+        set_={"last_seen": func.greatest(known_countries.c.last_seen, _LEARNT_AT)},
+    )
+)
+_new_last = insert(last_sign_ins).values(
+    user_id=_LEARNT_USER,
+    occurred_at=_LEARNT_AT,
+    country=bindparam("learn_country"),
+    latitude=bindparam("learn_latitude"),
+    longitude=bindparam("learn_longitude"),
+)
+_UPSERT_LAST = _new_last.on_conflict_do_update(
+    index_elements=[last_sign_ins.c.user_id],
+    set_={
+        "occurred_at": _new_last.excluded.occurred_at,
+        "country": _new_last.excluded.country,
+        "latitude": _new_last.excluded.latitude,
+        "longitude": _new_last.excluded.longitude,
+    },
+    where=last_sign_ins.c.occurred_at < _new_last.excluded.occurred_at,
+)
+# A sign-in from an address without a country teaches its device alone.
+_LEARN_PLACE = _UPSERT_LAST.add_cte(
+    _UPSERT_DEVICE.cte("learnt_device"), _UPSERT_COUNTRY.cte("learnt_country")
+)
+
 
 class PostgresHistory:
     def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
         self._engine = engine
+        self._single = single_statements(engine)  # one-statement reads and writes
         self._outbox = outbox
+        assessment = _INSERT_ASSESSMENT.cte("assessment")
+        device = _UPSERT_DEVICE.cte("learnt_device")
+        self._record = outbox.with_changes(assessment)
+        self._record_device = outbox.with_changes(assessment, device)
+        self._record_place = outbox.with_changes(
+            assessment,
+            device,
+            _UPSERT_COUNTRY.cte("learnt_country"),
+            _UPSERT_LAST.cte("learnt_place"),
+        )
 
     async def profile(self, user_id: str, device_hash: bytes, country: str) -> Profile:
-        async with self._engine.connect() as conn:
-            known = (
+        async with self._single.connect() as conn:
+            row = (
                 await conn.execute(
-                    select(
-                        exists().where(known_devices.c.user_id == user_id).label("history"),
-                        exists()
-                        .where(
-                            known_devices.c.user_id == user_id,
-                            known_devices.c.device_hash == device_hash,
-                        )
-                        .label("device"),
-                        exists()
-                        .where(
-                            known_countries.c.user_id == user_id,
-                            known_countries.c.country == country,
-                        )
-                        .label("country"),
-                    )
+                    _PROFILE, {"user_id": user_id, "device_hash": device_hash, "country": country}
                 )
             ).one()
-            last = (
-                await conn.execute(select(last_sign_ins).where(last_sign_ins.c.user_id == user_id))
-            ).first()
-            recent = (
-                select(assessments.c.occurred_at)
-                .where(assessments.c.user_id == user_id, assessments.c.decision == "allow")
-                .order_by(assessments.c.occurred_at.desc())
-                .limit(_HOURS_SAMPLE)
-                .subquery()
-            )
-            hours = (
-                (await conn.execute(select(func.extract("hour", recent.c.occurred_at))))
-                .scalars()
-                .all()
-            )
         return Profile(
-            has_history=bool(known.history),
-            device_known=bool(known.device),
-            country_known=bool(known.country) if country else False,
-            last=LastSignIn(last.occurred_at, last.country, last.latitude, last.longitude)
-            if last is not None
+            has_history=bool(row.history),
+            device_known=bool(row.device),
+            country_known=bool(row.country) if country else False,
+            last=LastSignIn(row.occurred_at, row.last_country, row.latitude, row.longitude)
+            if row.occurred_at is not None
             else None,
-            usual_hours=frozenset(int(hour) for hour in hours),
-            history_size=len(hours),
+            usual_hours=frozenset(int(hour) for hour in row.hours),
+            history_size=len(row.hours),
         )
 
     async def record(
@@ -82,33 +176,22 @@ class PostgresHistory:
         learn: SignInPlace | None,
         notice: Message | None,
     ) -> None:
+        if learn is None:
+            statement, parameters = self._record, _assessment_parameters(assessment)
+        else:
+            statement = self._record_place if learn.country else self._record_device
+            parameters = _assessment_parameters(assessment) | _learn_parameters(learn)
+        parameters |= self._outbox.event_parameters(event)
+        if notice is None:  # nearly every sign-in: one statement is atomic by itself
+            async with self._single.connect() as conn:
+                await conn.execute(statement, parameters)
+            return
         async with self._engine.begin() as conn:
-            await conn.execute(
-                assessments.insert().values(
-                    id=assessment.id,
-                    user_id=assessment.user_id,
-                    occurred_at=assessment.occurred_at,
-                    ip=assessment.ip,
-                    country=assessment.country,
-                    user_agent=assessment.user_agent,
-                    device=assessment.device,
-                    method=assessment.method,
-                    score=assessment.result.score,
-                    decision=assessment.result.decision.value,
-                    factors=[
-                        {"name": f.name, "points": f.points, "detail": f.detail}
-                        for f in assessment.factors
-                    ],
-                )
-            )
-            if learn is not None:
-                await learn_sign_in(conn, learn)
-            await self._outbox.add(conn, event)
-            if notice is not None:
-                await self._outbox.add_message(conn, notice)
+            await conn.execute(statement, parameters)
+            await self._outbox.add_message(conn, notice)
 
     async def publish(self, event: Envelope) -> None:
-        async with self._engine.begin() as conn:
+        async with self._single.connect() as conn:
             await self._outbox.add(conn, event)
 
     async def page(self, user_id: str, limit: int, cursor: str) -> AssessmentPage:
@@ -120,7 +203,7 @@ class PostgresHistory:
                 < tuple_(literal(at), literal(last_id))
             )
         query = query.order_by(assessments.c.occurred_at.desc(), assessments.c.id.desc())
-        async with self._engine.connect() as conn:
+        async with self._single.connect() as conn:
             rows = (await conn.execute(query.limit(limit + 1))).all()
         found = [_assessment(row) for row in rows[:limit]]
         more = len(rows) > limit
@@ -130,46 +213,42 @@ class PostgresHistory:
 
 async def learn_sign_in(conn: AsyncConnection, place: SignInPlace) -> None:
     """The device and country become known; the place becomes the last unless a newer one is."""
-    at = place.occurred_at
-    await conn.execute(
-        insert(known_devices)
-        .values(
-            user_id=place.user_id,
-            device_hash=place.device_hash,
-            family=place.device,
-            first_seen=at,
-            last_seen=at,
-        )
-        .on_conflict_do_update(
-            index_elements=[known_devices.c.user_id, known_devices.c.device_hash],
-            set_={"last_seen": func.greatest(known_devices.c.last_seen, at)},
-        )
-    )
-    if not place.country:
-        return
-    await conn.execute(
-        insert(known_countries)
-        .values(user_id=place.user_id, country=place.country, first_seen=at, last_seen=at)
-        .on_conflict_do_update(
-            index_elements=[known_countries.c.user_id, known_countries.c.country],
-            set_={"last_seen": func.greatest(known_countries.c.last_seen, at)},
-        )
-    )
-    values = {
-        "occurred_at": at,
-        "country": place.country,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
+    statement = _LEARN_PLACE if place.country else _UPSERT_DEVICE
+    await conn.execute(statement, _learn_parameters(place))
+
+
+def _assessment_parameters(assessment: Assessment) -> dict[str, object]:
+    return {
+        "assessment_id": assessment.id,
+        "assessment_user_id": assessment.user_id,
+        "assessment_occurred_at": assessment.occurred_at,
+        "assessment_ip": assessment.ip,
+        "assessment_country": assessment.country,
+        "assessment_user_agent": assessment.user_agent,
+        "assessment_device": assessment.device,
+        "assessment_method": assessment.method,
+        "assessment_score": assessment.result.score,
+        "assessment_decision": assessment.result.decision.value,
+        "assessment_factors": [
+            {"name": f.name, "points": f.points, "detail": f.detail} for f in assessment.factors
+        ],
     }
-    await conn.execute(
-        insert(last_sign_ins)
-        .values(user_id=place.user_id, **values)
-        .on_conflict_do_update(
-            index_elements=[last_sign_ins.c.user_id],
-            set_=values,
-            where=last_sign_ins.c.occurred_at < at,
-        )
-    )
+
+
+def _learn_parameters(place: SignInPlace) -> dict[str, object]:
+    parameters: dict[str, object] = {
+        "learn_user_id": place.user_id,
+        "learn_at": place.occurred_at,
+        "learn_device_hash": place.device_hash,
+        "learn_family": place.device,
+    }
+    if place.country:
+        parameters |= {
+            "learn_country": place.country,
+            "learn_latitude": place.latitude,
+            "learn_longitude": place.longitude,
+        }
+    return parameters
 
 
 async def forget_user(conn: AsyncConnection, user_id: str) -> None:

@@ -17,14 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import outbox_table
 
 SCHEMA = "risk"
 metadata = MetaData(schema=SCHEMA)
 
-_kit = kit_tables(metadata)
-outbox = _kit.outbox
-processed_events = _kit.processed_events
+outbox = outbox_table(metadata)
 
 assessments = Table(
     "assessments",

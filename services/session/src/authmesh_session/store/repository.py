@@ -17,6 +17,10 @@ _FIELDS = [column for column in sessions.columns if column.name != "token_hash"]
 # The statements of every sign-in and session check, built once: building a statement and its
 # cache key costs more than running it.
 _INSERT = sessions.insert()
+# Named apart from the outbox row's parameters (both have an `id`).
+_INSERT_ALONE = sessions.insert().values(
+    {column.name: bindparam(f"session_{column.name}") for column in sessions.columns}
+)
 _BY_TOKEN = select(*_FIELDS).where(sessions.c.token_hash == bindparam("token_hash"))
 
 
@@ -27,17 +31,26 @@ def _session(row: Any) -> Session:
 class PostgresSessionStore:
     def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
         self._engine = engine
-        self._reads = single_statements(engine)  # for the one-statement reads below
+        self._single = single_statements(engine)  # one-statement reads and writes: no BEGIN, COMMIT
         self._outbox = outbox
+        self._create_announced = outbox.with_changes(_INSERT_ALONE.cte("created"))
 
     async def create(self, session: Session, hashed_token: bytes, *events: Envelope) -> None:
         values = {column.name: getattr(session, column.name) for column in _FIELDS}
+        if len(events) == 1:  # every sign-in: the session and its event in one statement
+            parameters = {f"session_{name}": value for name, value in values.items()}
+            parameters["session_token_hash"] = hashed_token
+            async with self._single.connect() as conn:
+                await conn.execute(
+                    self._create_announced, parameters | self._outbox.event_parameters(events[0])
+                )
+            return
         async with self._engine.begin() as conn:
             await conn.execute(_INSERT, {"token_hash": hashed_token, **values})
             await self._outbox.add(conn, *events)
 
     async def get(self, hashed_token: bytes) -> Session | None:
-        async with self._reads.connect() as conn:
+        async with self._single.connect() as conn:
             row = (await conn.execute(_BY_TOKEN, {"token_hash": hashed_token})).first()
         return _session(row) if row else None
 
@@ -102,7 +115,7 @@ class PostgresSessionStore:
 
     async def list_for_user(self, user_id: str, now: datetime, limit: int) -> list[Session]:
         # The newest `limit` through the user index, then back to oldest first.
-        async with self._reads.connect() as conn:
+        async with self._single.connect() as conn:
             rows = (
                 await conn.execute(
                     select(*_FIELDS)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import Boolean, Column, DateTime, Index, LargeBinary, MetaData, Table, Text
 
-from authmesh_kit.db.kit_tables import kit_tables
+from authmesh_kit.db.kit_tables import outbox_table, processed_events_table
 
 SCHEMA = "session"
 metadata = MetaData(schema=SCHEMA)
@@ -43,6 +43,5 @@ signing_keys = Table(
     Index("signing_keys_expires_at", "expires_at"),
 )
 
-_kit = kit_tables(metadata)
-outbox = _kit.outbox
-processed_events = _kit.processed_events
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)

@@ -30,7 +30,10 @@ def entry_from_envelope(envelope: Envelope) -> AuditEntry:
 
 async def record_events(
     store: AuditStore, conn: AsyncConnection, envelopes: list[Envelope]
-) -> None:
-    # The consumer's processed-event marks make a redelivery a no-op already; `append` also
-    # skips an event id it holds, so the chain never holds one twice.
-    await store.append(conn, [entry_from_envelope(envelope) for envelope in envelopes])
+) -> list[Envelope]:
+    """Chains the envelopes' events; the envelopes chained. An event id the chain holds already
+    is left out, so a redelivery is a no-op without a processed-event mark of its own."""
+    by_id = {envelope.id: envelope for envelope in envelopes}
+    entries = [entry_from_envelope(envelope) for envelope in by_id.values()]
+    chained = await store.append(conn, entries)
+    return [by_id[entry.event_id] for entry in chained]

@@ -9,9 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
+    Column,
     DateTime,
     LargeBinary,
     Select,
+    Table,
     Text,
     bindparam,
     exists,
@@ -20,7 +23,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from authmesh_kit.db.engine import single_statements
@@ -84,33 +87,25 @@ _INSERT_ASSESSMENT = assessments.insert().values(
 # the last unless a newer one is.
 _LEARNT_AT = bindparam("learn_at", type_=DateTime(timezone=True))
 _LEARNT_USER = bindparam("learn_user_id", type_=Text)
-_UPSERT_DEVICE = (
-    insert(known_devices)
-    .values(
-        user_id=_LEARNT_USER,
-        device_hash=bindparam("learn_device_hash"),
-        family=bindparam("learn_family"),
-        first_seen=_LEARNT_AT,
-        last_seen=_LEARNT_AT,
+
+
+def _seen(table: Table, key: Column[Any], value: BindParameter[Any]) -> Insert:
+    """The user's `key` is known from now on: first seen kept, last seen the greatest."""
+    return (
+        insert(table)
+        .values({"user_id": _LEARNT_USER, key.name: value})
+        .values(first_seen=_LEARNT_AT, last_seen=_LEARNT_AT)
+        .on_conflict_do_update(
+            index_elements=[table.c.user_id, key],
+            set_={"last_seen": func.greatest(table.c.last_seen, _LEARNT_AT)},
+        )
     )
-    .on_conflict_do_update(
-        index_elements=[known_devices.c.user_id, known_devices.c.device_hash],
-        set_={"last_seen": func.greatest(known_devices.c.last_seen, _LEARNT_AT)},
-    )
-)
-_UPSERT_COUNTRY = (
-    insert(known_countries)
-    .values(
-        user_id=_LEARNT_USER,
-        country=bindparam("learn_country"),
-        first_seen=_LEARNT_AT,
-        last_seen=_LEARNT_AT,
-    )
-    .on_conflict_do_update(
-        index_elements=[known_countries.c.user_id, known_countries.c.country],
-        set_={"last_seen": func.greatest(known_countries.c.last_seen, _LEARNT_AT)},
-    )
-)
+
+
+_UPSERT_DEVICE = _seen(
+    known_devices, known_devices.c.device_hash, bindparam("learn_device_hash")
+).values(family=bindparam("learn_family"))
+_UPSERT_COUNTRY = _seen(known_countries, known_countries.c.country, bindparam("learn_country"))
 _new_last = insert(last_sign_ins).values(
     user_id=_LEARNT_USER,
     occurred_at=_LEARNT_AT,

@@ -88,6 +88,22 @@ async def test_audit_counts_failed_sign_ins_by_type(
     assert counted == before + 2
 
 
+async def test_risk_counts_its_decisions(stack: Stack, client: httpx.AsyncClient) -> None:
+    name = "authmesh_risk_decisions_total"
+    port = stack.plan.metrics_ports["risk"]
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    for decision in ("allow", "challenge", "deny"):  # every series is there before any sign-in
+        assert f'{name}{{decision="{decision}"}}' in text
+    before = await metric(stack, "risk", name)
+    signed_up = await client.post(
+        "/api/auth/sign-up/email",
+        json={"name": "Ada", "email": unique_email(), "password": uuid.uuid4().hex},
+    )
+    assert signed_up.status_code == 200, signed_up.text
+    assert await metric(stack, "risk", name) == before + 1  # the sign-up's session, assessed
+
+
 @pytest.mark.parametrize(
     ("process", "backend"),
     [

@@ -5,6 +5,7 @@ from typing import Any
 
 from google.protobuf import timestamp_pb2
 from grpc.aio import ServicerContext
+from prometheus_client import Counter
 
 from authmesh.events.v1 import envelope_pb2
 from authmesh.risk.v1 import risk_pb2, risk_pb2_grpc
@@ -21,6 +22,7 @@ from authmesh_risk.domain.assessing import (
 from authmesh_risk.domain.geo import GeoLocator
 from authmesh_risk.domain.model import Assessment
 from authmesh_risk.domain.ports import Counters
+from authmesh_risk.domain.scoring import Decision
 from authmesh_risk.store.history import PostgresHistory
 
 GATEWAY = frozenset({"gateway"})
@@ -29,6 +31,11 @@ ALLOWED_CALLERS = {
     "ListAssessments": GATEWAY,
     "ClearFailures": GATEWAY,
 }
+_DECIDED = Counter(
+    "authmesh_risk_decisions_total", "Sign-ins assessed, by the decision recorded", ["decision"]
+)
+# Resolved once per decision: the series exist, at 0, from the start.
+_BY_DECISION = {decision: _DECIDED.labels(decision.value) for decision in Decision}
 _DEFAULT_PAGE = 20
 _MAX_PAGE = 100
 _MAX_ID = 255
@@ -104,6 +111,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                 actor=_actor(request),
             ),
         )
+        _BY_DECISION[assessment.result.decision].inc()
         return risk_pb2.AssessResponse(
             score=assessment.result.score,
             decision=DECISIONS[assessment.result.decision],

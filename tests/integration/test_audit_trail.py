@@ -495,6 +495,28 @@ async def test_admins_feed_shows_everyone_and_others_are_refused(stack: Stack) -
     assert await refused_status(stack, own_path, {"Origin": TRUSTED_ORIGIN}) == 401
 
 
+async def test_feed_handshakes_spend_the_rate_limit(stack: Stack) -> None:
+    """Opening a feed costs its path's budget like a request (the global 100 per 10 s)."""
+    path, client_ip = "/api/me/security-activity/feed", next_client_ip()
+    async with httpx.AsyncClient(base_url=stack.gateway_url) as http:
+        for _ in range(99):
+            polled = await http.get(path, headers={"X-Forwarded-For": client_ip})
+            assert polled.status_code != 429
+    headers = {"Origin": TRUSTED_ORIGIN, "X-Forwarded-For": client_ip}
+    assert await refused_status(stack, path, headers) == 401  # the 100th: let through
+    try:
+        async with websockets.connect(feed_url(stack, path), additional_headers=headers):
+            pass
+    except websockets.InvalidStatus as refused:
+        assert refused.response.status_code == 429
+        assert refused.response.body == b'{"message":"Too many requests. Please try again later."}'
+        assert 0 < int(refused.response.headers["X-Retry-After"]) <= 10
+    else:
+        raise AssertionError("the 101st handshake within 10 s opened")
+    other = {"Origin": TRUSTED_ORIGIN, "X-Forwarded-For": next_client_ip()}
+    assert await refused_status(stack, path, other) == 401
+
+
 async def test_the_feed_resumes_after_a_nats_restart(stack: Stack) -> None:
     """The feed is live: events published while it resubscribes may be missed (the log has
     them), but it delivers again without the client reconnecting."""

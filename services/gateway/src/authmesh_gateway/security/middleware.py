@@ -6,7 +6,8 @@ at once (it must not spend the sign-in budget of the request it announces); then
 one Redis round trip, before any routing, so 404s and failed attempts count; then the app, whose
 response start gets the security headers, `Cache-Control: no-store` under /api/auth and CORS
 headers for a trusted Origin. The origin / CSRF checks run later, inside the routes, where the
-peer runs them (security/csrf.py).
+peer runs them (security/csrf.py). A WebSocket handshake (the audit feeds) spends the rate limit
+the same way, and nothing more happens to it here.
 """
 
 from prometheus_client import Counter
@@ -68,6 +69,9 @@ class RequestSecurity:
         self._cors: dict[bytes, tuple[Header, ...] | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -119,6 +123,37 @@ class RequestSecurity:
             await send(message)
 
         await self.app(scope, receive, secured_send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A feed's handshake spends its path's budget like a request: a client opens
+        connections no faster than it could poll. Refused with the same 429, where the server
+        can answer a handshake with a response (else a policy-violation close, which the
+        client sees as a 403)."""
+        forwarded = None
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-for":
+                forwarded = value if forwarded is None else forwarded + b"," + value
+        path, rule = self._rules.lookup(scope.get("raw_path") or scope["path"].encode())
+        key = f"{self._key_prefix}{self._client_ip(scope, forwarded)}|{path}"
+        remaining = await self.limiter.consume(key, rule)
+        if not remaining:
+            await self.app(scope, receive, send)
+            return
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        error = ApiError.too_many_requests(retry_after_s(remaining))
+        body = error.body() or b""
+        headers = [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *self._static,
+        ]
+        _count(error.status)
+        start = {"type": "websocket.http.response.start", "status": error.status}
+        await send(start | {"headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
 
     def _cors_for(self, origin: bytes) -> tuple[Header, ...] | None:
         if origin in self._cors:

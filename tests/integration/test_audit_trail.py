@@ -24,7 +24,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from authmesh.identity.v1 import identity_pb2
-from authmesh_kit.events.catalogue import USER_UPDATED
+from authmesh_kit.events.catalogue import REQUEST_REFUSED, USER_UPDATED
 from authmesh_kit.events.envelope import build_envelope
 from authmesh_kit.events.names import event_subject
 from authmesh_kit.ids import new_id
@@ -37,6 +37,7 @@ from tests.database import fetch
 from tests.waiting import eventually
 
 PASSWORD = "pw-12345678"
+EVIL_ORIGIN = "https://evil.example"
 SESSION_CREATED = "auth.session.session.created.v1"
 SESSION_REVOKED = "auth.session.session.revoked.v1"
 SIGN_IN_FAILED = "auth.identity.sign_in.failed.v1"
@@ -334,7 +335,13 @@ async def test_admins_list_entries_with_filters_and_cursors(stack: Stack) -> Non
         )
         assert len(both.json()["entries"]) == 3
         by_ip = await admin.get("/api/admin/audit", params={"ip": ip, "limit": "200"})
-        assert {e["eventId"] for e in by_ip.json()["entries"]} == {
+        from_ip = by_ip.json()["entries"]
+        # The user's refused look at the admin log is the gateway's event, from the same address.
+        refusals = [e for e in from_ip if e["type"] == REQUEST_REFUSED.type]
+        assert [(e["payload"]["route"], e["payload"]["status"]) for e in refusals] == [
+            ("/api/admin/audit", 403)
+        ]
+        assert {e["eventId"] for e in from_ip if e not in refusals} == {
             row["event_id"] for row in stored
         }
         newest, oldest = listed[0], listed[-1]
@@ -442,6 +449,60 @@ async def test_users_see_their_own_security_activity(stack: Stack) -> None:
     async with browser(stack) as anonymous:
         unauthorized = await anonymous.get("/api/me/security-activity")
         assert unauthorized.status_code == 401
+
+
+async def refusals_of(stack: Stack, client_ip: str, count: int) -> list[dict[str, Any]]:
+    """The payloads of the gateway's refusal events for `client_ip`, once `count` are there."""
+
+    async def rows() -> list[asyncpg.Record]:
+        return await fetch(
+            stack.database_url("audit"),
+            "SELECT payload, user_agent FROM audit.entries WHERE ip = $1 AND type = $2",
+            client_ip,
+            REQUEST_REFUSED.type,
+        )
+
+    found = await eventually(rows, lambda r: len(r) >= count)
+    await asyncio.sleep(0.5)  # and no more come
+    found = await rows()
+    assert len(found) == count, found
+    return [json.loads(row["payload"]) | {"userAgent": row["user_agent"]} for row in found]
+
+
+async def test_requests_the_gateway_refuses_reach_the_audit_log(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url) as http:
+        rushed = next_client_ip()  # invalid input, then the sign-up budget (3 per 10 s) spent
+        headers = {"X-Forwarded-For": rushed, "User-Agent": "probe/1"}
+        invalid = await http.post("/api/auth/sign-up/email", json=[], headers=headers)
+        assert invalid.status_code == 400
+        for _ in range(5):
+            body = {"name": "R", "email": "not an address", "password": PASSWORD}
+            await http.post("/api/auth/sign-up/email", json=body, headers=headers)
+        cross_site = next_client_ip()
+        for _ in range(3):
+            refused = await http.post(
+                "/api/auth/sign-out",
+                headers={"X-Forwarded-For": cross_site, "Cookie": "a=b", "Origin": EVIL_ORIGIN},
+            )
+            assert refused.status_code == 403
+        canary = "canary" + new_id()
+        await http.get(
+            f"/api/auth/reset-password/{canary}", headers={"X-Forwarded-For": next_client_ip()}
+        )
+    # One event per client, route and status every 10 s, however many refusals.
+    route = "/api/auth/sign-up/email"
+    rushed_events = await refusals_of(stack, rushed, 2)
+    # Proto3 JSON leaves out empty fields: the 429 has no code.
+    assert sorted((e["status"], e.get("code", ""), e["route"]) for e in rushed_events) == [
+        (400, "VALIDATION_ERROR", route),
+        (429, "", route),
+    ]
+    assert {event["userAgent"] for event in rushed_events} == {"probe/1"}
+    [origin] = await refusals_of(stack, cross_site, 1)
+    assert (origin["status"], origin["code"], origin["method"]) == (403, "INVALID_ORIGIN", "POST")
+    assert origin["route"] == "/api/auth/sign-out"
+    rows = await fetch(stack.database_url("audit"), "SELECT payload::text FROM audit.entries")
+    assert not any(canary in row["payload"] for row in rows)  # routes, never paths as sent
 
 
 # --- the live feeds ---------------------------------------------------------------------------

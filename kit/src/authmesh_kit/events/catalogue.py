@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
+from authmesh.gateway.v1 import events_pb2 as gateway_pb2
 from authmesh.identity.v1 import admin_pb2, identity_pb2, passwordless_pb2
 from authmesh.mfa.v1 import mfa_pb2, passkey_pb2
 from authmesh.org.v1 import org_pb2
@@ -125,6 +126,8 @@ TEAM_MEMBER_ROLE_UPDATED = EventType(
 ROLE_CREATED = EventType("auth.org.role.created", 1, org_pb2.RoleCreated)
 ROLE_UPDATED = EventType("auth.org.role.updated", 1, org_pb2.RoleUpdated)
 ROLE_DELETED = EventType("auth.org.role.deleted", 1, org_pb2.RoleDeleted)
+# The gateway refused a request itself (429, 403, 400): published straight to JetStream.
+REQUEST_REFUSED = EventType("auth.gateway.request.refused", 1, gateway_pb2.RequestRefused)
 
 CATALOGUE: dict[str, EventType] = {
     event.type: event
@@ -187,5 +190,6 @@ CATALOGUE: dict[str, EventType] = {
         ROLE_CREATED,
         ROLE_UPDATED,
         ROLE_DELETED,
+        REQUEST_REFUSED,
     )
 }

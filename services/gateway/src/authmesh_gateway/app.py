@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -51,6 +51,7 @@ from authmesh_gateway.routes import (
 from authmesh_gateway.security.middleware import RequestSecurity
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.security.rate_limit import LocalBuckets, RateLimiter, RedisBuckets
+from authmesh_gateway.security.refusals import RefusalReporter, RouteTemplates
 from authmesh_gateway.sessions.cache import SessionCache
 from authmesh_gateway.sessions.jwt_cache import JwtCache
 from authmesh_gateway.sessions.revocations import RevocationListener
@@ -116,6 +117,7 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     trusted_proxies = TrustedProxies.parse(settings.trusted_proxy_list())
     shared_buckets = RedisBuckets.connect(settings.redis_url, settings.rate_limit_timeout_s)
     limiter = RateLimiter(shared_buckets, LocalBuckets(), open_for_s=settings.rate_limit_breaker_s)
+    refusals = RefusalReporter(settings.namespace)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -157,6 +159,7 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
         runtime.nats.start()
         runtime.spawn(listener.run(), "revocation-listener")
         runtime.spawn(feed.run(), "audit-feed")
+        runtime.spawn(refusals.run(runtime.nats), "refusal-events")
         try:
             yield
         finally:
@@ -176,30 +179,34 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
     )
     app.add_middleware(TraceContextMiddleware)
     app.add_middleware(UndecodedPaths)
-    app.include_router(email_password.router, prefix=BASE_PATH)
-    app.include_router(session.router, prefix=BASE_PATH)
-    app.include_router(jwt.router, prefix=BASE_PATH)
-    app.include_router(verification.router, prefix=BASE_PATH)
-    app.include_router(password.router, prefix=BASE_PATH)
-    app.include_router(user.router, prefix=BASE_PATH)
-    app.include_router(email_otp.router, prefix=BASE_PATH)
-    app.include_router(magic_link.router, prefix=BASE_PATH)
-    app.include_router(username.router, prefix=BASE_PATH)
-    app.include_router(phone_number.router, prefix=BASE_PATH)
-    app.include_router(account.router, prefix=BASE_PATH)
-    app.include_router(admin.router, prefix=BASE_PATH)
-    app.include_router(admin_sessions.router, prefix=BASE_PATH)
-    app.include_router(admin_risk.router, prefix=EXTRAS_PATH)
-    app.include_router(passkey.router, prefix=BASE_PATH)
-    app.include_router(two_factor.router, prefix=BASE_PATH)
-    app.include_router(two_factor.extras, prefix=EXTRAS_PATH)
-    app.include_router(audit.router, prefix=EXTRAS_PATH)
-    app.include_router(audit_feed.router, prefix=EXTRAS_PATH)
-    app.include_router(organization.router, prefix=BASE_PATH)
-    app.include_router(organization_members.router, prefix=BASE_PATH)
-    app.include_router(organization_teams.router, prefix=BASE_PATH)
-    app.include_router(organization_roles.router, prefix=BASE_PATH)
-    app.include_router(organization_teams.extras, prefix=EXTRAS_PATH)
+    mounted: list[tuple[str, APIRouter]] = [
+        (BASE_PATH, email_password.router),
+        (BASE_PATH, session.router),
+        (BASE_PATH, jwt.router),
+        (BASE_PATH, verification.router),
+        (BASE_PATH, password.router),
+        (BASE_PATH, user.router),
+        (BASE_PATH, email_otp.router),
+        (BASE_PATH, magic_link.router),
+        (BASE_PATH, username.router),
+        (BASE_PATH, phone_number.router),
+        (BASE_PATH, account.router),
+        (BASE_PATH, admin.router),
+        (BASE_PATH, admin_sessions.router),
+        (EXTRAS_PATH, admin_risk.router),
+        (BASE_PATH, passkey.router),
+        (BASE_PATH, two_factor.router),
+        (EXTRAS_PATH, two_factor.extras),
+        (EXTRAS_PATH, audit.router),
+        (EXTRAS_PATH, audit_feed.router),
+        (BASE_PATH, organization.router),
+        (BASE_PATH, organization_members.router),
+        (BASE_PATH, organization_teams.router),
+        (BASE_PATH, organization_roles.router),
+        (EXTRAS_PATH, organization_teams.extras),
+    ]
+    for prefix, router in mounted:
+        app.include_router(router, prefix=prefix)
     if settings.mode is Mode.TEST:  # test-outbox.md: never in development or production
         app.include_router(test_outbox.router)
         app.include_router(test_passkey_page.router)
@@ -224,6 +231,8 @@ def create_app(settings: GatewaySettings) -> ASGIApp:
         trusted_origins=trusted_origins,
         trusted_proxies=trusted_proxies,
         limiter=limiter,
+        refusals=refusals,
+        route_of=RouteTemplates(mounted).of,
         namespace=settings.namespace,
         https=settings.base_url.lower().startswith("https:"),
         exempt_test_paths=settings.mode is Mode.TEST,

@@ -1,5 +1,5 @@
 """The gateway's edge middleware, driven as plain ASGI in front of a stub app: 429 answers,
-preflights, security and CORS headers, and what is exempt."""
+preflights, security and CORS headers, what is exempt, and which refusals it reports."""
 
 from typing import Any
 
@@ -10,30 +10,57 @@ from authmesh_gateway.security.headers import merge_token, preflight_headers
 from authmesh_gateway.security.middleware import RequestSecurity
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.security.rate_limit import LocalBuckets, RateLimiter
+from authmesh_gateway.security.refusals import RefusalReporter, error_code
 from authmesh_gateway.wire.client_ip import TrustedProxies
 
 TRUSTED = "http://localhost:3000"
 
 
 class StubApp:
-    """Answers 200 with the headers it was given; counts calls."""
+    """Answers `status` (200) and `body` with the headers it was given; counts calls."""
 
-    def __init__(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    def __init__(
+        self,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        status: int = 200,
+        body: bytes = b"{}",
+    ) -> None:
         self.calls = 0
         self.headers = headers or []
+        self.status = status
+        self.body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
-        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
-        await send({"type": "http.response.body", "body": b"{}"})
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
-def _edge(app: StubApp, *, https: bool = False, test_mode: bool = False) -> RequestSecurity:
+class RecordedRefusals(RefusalReporter):
+    """Keeps what would be published; the throttle is the real one."""
+
+    def __init__(self) -> None:
+        super().__init__("unit")
+        self.reported: list[dict[str, object]] = []
+
+    def report(self, **refusal: Any) -> None:
+        self.reported.append(refusal)
+
+
+def _edge(
+    app: StubApp,
+    *,
+    https: bool = False,
+    test_mode: bool = False,
+    refusals: RefusalReporter | None = None,
+) -> RequestSecurity:
     return RequestSecurity(
         app,
         trusted_origins=TrustedOrigins.for_gateway("http://localhost:8000", [TRUSTED]),
         trusted_proxies=TrustedProxies.parse(["127.0.0.1"]),
         limiter=RateLimiter(None, LocalBuckets()),
+        refusals=refusals or RecordedRefusals(),
+        route_of=lambda scope: "/api/auth/route-of" + scope["path"].rsplit("/", 1)[-1],
         namespace="unit",
         https=https,
         exempt_test_paths=test_mode,
@@ -220,6 +247,73 @@ async def test_a_429_tells_a_trusted_origin_it_may_read_the_retry_delay() -> Non
     assert status == 429
     assert answer["access-control-allow-origin"] == TRUSTED
     assert answer["access-control-expose-headers"] == "x-retry-after"
+
+
+async def test_refusals_are_reported_once_per_client_route_and_status() -> None:
+    refusals = RecordedRefusals()
+    edge = _edge(StubApp(), refusals=refusals)
+    xff = {"X-Forwarded-For": "203.0.113.20", "User-Agent": "probe/1"}
+    for _ in range(6):
+        await _call(edge, "/api/auth/sign-in/email", method="POST", headers=xff)
+    assert refusals.reported == [  # three 429s, one event
+        {
+            "ip": "203.0.113.20",
+            "user_agent": "probe/1",
+            "method": "POST",
+            "route": "/api/auth/route-ofemail",
+            "status": 429,
+            "code": "",
+        }
+    ]
+    forbidden = StubApp(status=403, body=b'{"code":"INVALID_ORIGIN","message":"Invalid origin"}')
+    edge = _edge(forbidden, refusals=refusals)
+    for _ in range(2):
+        assert (await _call(edge, "/api/auth/sign-out", "POST", headers=xff))[0] == 403
+    assert refusals.reported[1:] == [
+        {
+            "ip": "203.0.113.20",
+            "user_agent": "probe/1",
+            "method": "POST",
+            "route": "/api/auth/route-ofsign-out",
+            "status": 403,
+            "code": "INVALID_ORIGIN",
+        }
+    ]
+    other = {"X-Forwarded-For": "203.0.113.21"}
+    await _call(edge, "/api/auth/sign-out", "POST", headers=other)
+    assert len(refusals.reported) == 3  # another client is reported on its own
+
+
+async def test_answers_that_are_not_refusals_are_not_reported() -> None:
+    refusals = RecordedRefusals()
+    for status in (200, 302, 401, 404, 500):
+        await _call(_edge(StubApp(status=status), refusals=refusals), "/api/auth/x", "POST")
+    assert refusals.reported == []
+
+
+def test_refusal_throttle_forgets_after_its_quiet_time() -> None:
+    now = [100.0]
+    refusals = RefusalReporter("unit", clock=lambda: now[0])
+    assert refusals.due("198.51.100.1", "/r", 400)
+    assert not refusals.due("198.51.100.1", "/r", 400)
+    assert refusals.due("198.51.100.1", "/r", 403)
+    now[0] += 10
+    assert refusals.due("198.51.100.1", "/r", 400)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"code":"VALIDATION_ERROR","message":"x"}', "VALIDATION_ERROR"),
+        (b'{"message":"Too many requests."}', ""),
+        (b'{"code":7}', ""),
+        (b"[]", ""),
+        (b"not json", ""),
+        (b"", ""),
+    ],
+)
+def test_the_code_of_an_error_body(body: bytes, code: str) -> None:
+    assert error_code(body) == code
 
 
 def test_requested_preflight_headers_are_echoed_only_when_well_formed() -> None:

@@ -10,6 +10,8 @@ peer runs them (security/csrf.py). A WebSocket handshake (the audit feeds) spend
 the same way, and nothing more happens to it here.
 """
 
+from collections.abc import Callable
+
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +27,7 @@ from authmesh_gateway.security.headers import (
 )
 from authmesh_gateway.security.origins import TrustedOrigins
 from authmesh_gateway.security.rate_limit import RateLimiter, retry_after_s
+from authmesh_gateway.security.refusals import REPORTED_STATUSES, RefusalReporter, error_code
 from authmesh_gateway.security.rules import BASE_PATH, NO_TRUSTED_IP, RuleBook
 from authmesh_gateway.wire.client_ip import TrustedProxies
 from authmesh_gateway.wire.errors import ApiError
@@ -53,12 +56,17 @@ class RequestSecurity:
         trusted_origins: TrustedOrigins,
         trusted_proxies: TrustedProxies,
         limiter: RateLimiter,
+        refusals: RefusalReporter,
+        route_of: Callable[[Scope], str],
         namespace: str,
         https: bool,
         exempt_test_paths: bool,
     ) -> None:
+        """`route_of`: the template of the route a request's scope matches, "" for none."""
         self.app = app
         self.limiter = limiter
+        self._refusals = refusals
+        self._route_of = route_of
         self._origins = trusted_origins
         self._client_ips = ClientIps(trusted_proxies)
         self._key_prefix = f"{namespace}:rl:"
@@ -92,11 +100,13 @@ class RequestSecurity:
             return
         no_store = raw_path.startswith(_AUTH_PREFIX) or raw_path == _AUTH_ROOT
         vary_origin = origin is not None
+        client_ip = self._client_ip(scope, forwarded)
         if not (self._exempt_test_paths and raw_path.startswith(_TEST_PREFIX)):
             path, rule = self._rules.lookup(raw_path)
-            key = f"{self._key_prefix}{self._client_ip(scope, forwarded)}|{path}"
-            remaining = await self.limiter.consume(key, rule)
+            remaining = await self.limiter.consume(f"{self._key_prefix}{client_ip}|{path}", rule)
             if remaining:
+                if self._refusals.due(client_ip, path, 429):
+                    self._report(scope, client_ip, self._route_of(scope), 429, "")
                 error = ApiError.too_many_requests(retry_after_s(remaining))
                 headers = [
                     (name.lower().encode(), value.encode()) for name, value in error.headers.items()
@@ -109,10 +119,14 @@ class RequestSecurity:
                 return
 
         static = self._static
+        refused = 0  # the status of a refusal to report once its body (its code) is sent
 
         async def secured_send(message: Message) -> None:
+            nonlocal refused
             if message["type"] == "http.response.start":
                 _count(message["status"])
+                if message["status"] in REPORTED_STATUSES:
+                    refused = message["status"]
                 message["headers"] = response_headers(
                     message.get("headers", ()),
                     static=static,
@@ -120,9 +134,25 @@ class RequestSecurity:
                     cors=cors,
                     vary_origin=vary_origin,
                 )
+            elif refused and message["type"] == "http.response.body":
+                route = self._route_of(scope)
+                if self._refusals.due(client_ip, route, refused):
+                    self._report(scope, client_ip, route, refused, error_code(message["body"]))
+                refused = 0
             await send(message)
 
         await self.app(scope, receive, secured_send)
+
+    def _report(self, scope: Scope, client_ip: str, route: str, status: int, code: str) -> None:
+        user_agent = next((v for k, v in scope["headers"] if k == b"user-agent"), b"")
+        self._refusals.report(
+            ip=client_ip,
+            user_agent=user_agent.decode("latin-1"),
+            method=scope.get("method", "GET"),  # a WebSocket handshake is a GET
+            route=route,
+            status=status,
+            code=code,
+        )
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A feed's handshake spends its path's budget like a request: a client opens
@@ -134,11 +164,13 @@ class RequestSecurity:
             if name == b"x-forwarded-for":
                 forwarded = value if forwarded is None else forwarded + b"," + value
         path, rule = self._rules.lookup(scope.get("raw_path") or scope["path"].encode())
-        key = f"{self._key_prefix}{self._client_ip(scope, forwarded)}|{path}"
-        remaining = await self.limiter.consume(key, rule)
+        client_ip = self._client_ip(scope, forwarded)
+        remaining = await self.limiter.consume(f"{self._key_prefix}{client_ip}|{path}", rule)
         if not remaining:
             await self.app(scope, receive, send)
             return
+        if self._refusals.due(client_ip, path, 429):
+            self._report(scope, client_ip, self._route_of(scope), 429, "")
         if "websocket.http.response" not in scope.get("extensions", {}):
             await send({"type": "websocket.close", "code": 1008})
             return

@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from authmesh.events.v1 import envelope_pb2
 from authmesh.gateway.v1 import events_pb2
+from authmesh_gateway.http_io import MAX_USER_AGENT
 from authmesh_kit.events.catalogue import REQUEST_REFUSED
 from authmesh_kit.events.envelope import build_envelope
 from authmesh_kit.events.names import event_subject
@@ -33,7 +34,6 @@ _QUIET_S = 10.0
 _MAX_REMEMBERED = 10_000
 _QUEUE_SIZE = 1_000
 _PUBLISH_TIMEOUT_S = 2.0
-_MAX_USER_AGENT = 512
 
 
 def error_code(body: bytes) -> str:
@@ -89,7 +89,7 @@ class RefusalReporter:
             REQUEST_REFUSED,
             events_pb2.RequestRefused(method=method, route=route, status=status, code=code),
             actor=envelope_pb2.Actor(
-                kind=envelope_pb2.ACTOR_KIND_USER, ip=ip, user_agent=user_agent[:_MAX_USER_AGENT]
+                kind=envelope_pb2.ACTOR_KIND_USER, ip=ip, user_agent=user_agent[:MAX_USER_AGENT]
             ),
         )
         try:
